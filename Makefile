@@ -1,0 +1,167 @@
+# tapix: one non-recursive Makefile.  Outputs go to build/ (build/sanitize/
+# with SANITIZE=1, so instrumented and plain objects never mix).
+#
+#   make            build everything
+#   make test       install missing Debian packages, build, run every suite
+#   make test SANITIZE=1   the same under AddressSanitizer + UBSan
+#   make run        start tapisrv with the default lines
+#   make bench      build and run the benchmarks
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CXX     ?= c++
+
+ifeq ($(SANITIZE),1)
+B       := build/sanitize
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B       := build
+SANFLAGS :=
+endif
+
+SOVERSION := 1
+LIBVER    := 1.0.0
+PKGS      := inih
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wno-missing-field-initializers
+CFLAGS    ?= -O2 -g
+ALLCFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
+             -Iinclude -Isrc/common -fvisibility=hidden -fPIC
+LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+LIBS      := -lpthread
+
+# --- sources -----------------------------------------------------------------
+COMMON_SRC := $(wildcard src/common/*.c)
+LIB_SRC    := $(wildcard src/lib/*.c)
+SRV_SRC    := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+UNIT_SRC   := $(filter-out tests/unit/test_layout.c,$(wildcard tests/unit/test_*.c))
+INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+INTEG_HELP := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c))
+BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+LIB_OBJ    := $(call obj,$(LIB_SRC))
+SRV_OBJ    := $(call obj,$(SRV_SRC))
+
+LIBTAPI    := $(B)/libtapi32.so
+LIBTAPI_V  := $(B)/libtapi32.so.$(LIBVER)
+COMMON_A   := $(B)/libcommon.a
+SRV_A      := $(B)/libtapisrv.a
+TAPISRV    := $(if $(wildcard src/server/main.c),$(B)/tapisrv)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC)) \
+              $(B)/tests/test_layout $(B)/tests/test_layout_v31
+INTEG_BIN  := $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
+HELP_BIN   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(filter tests/integration/helper_%.c,$(INTEG_HELP)))
+HARNESS_OBJ := $(call obj,$(filter-out tests/integration/helper_%.c,$(INTEG_HELP)))
+BENCH_BIN  := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+COMPILE_CHECKS := $(B)/tests/compile/c-gcc.o $(B)/tests/compile/c-clang.o \
+                  $(B)/tests/compile/cxx-gcc.o $(B)/tests/compile/cxx-clang.o
+
+.PHONY: all test run bench install clean deps check-compile
+all: $(LIBTAPI) $(TAPISRV) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
+
+deps:
+	@scripts/deps.sh
+
+# --- objects -----------------------------------------------------------------
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(COMMON_A): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SRV_A): $(SRV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# --- libtapi32: only the API is exported (version script + hidden default) ----
+$(LIBTAPI_V): $(LIB_OBJ) $(COMMON_OBJ) src/lib/libtapi32.map
+	$(CC) -shared -Wl,-soname,libtapi32.so.$(SOVERSION) -Wl,--version-script=src/lib/libtapi32.map \
+	    -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $(LIB_OBJ) $(COMMON_OBJ) $(LIBS)
+
+$(LIBTAPI): $(LIBTAPI_V)
+	ln -sf libtapi32.so.$(LIBVER) $(B)/libtapi32.so.$(SOVERSION)
+	ln -sf libtapi32.so.$(LIBVER) $@
+
+# --- programs ------------------------------------------------------------------
+$(B)/tapisrv: $(call obj,src/server/main.c) $(SRV_A) $(COMMON_A)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $$(pkg-config --libs $(PKGS)) $(LIBS)
+
+# --- tests ---------------------------------------------------------------------
+TEST_LINK := -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 -lcmocka $(LIBS)
+
+$(B)/tests/test_layout: tests/unit/test_layout.c tests/unit/layout_expected.h include/tapi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Itests/unit $< -o $@ -lcmocka
+
+$(B)/tests/test_layout_v31: tests/unit/test_layout.c tests/unit/layout_expected.h include/tapi.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -DTAPI_CURRENT_VERSION=0x00030001 \
+	    -Iinclude -Itests/unit $< -o $@ -lcmocka
+
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(SRV_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lcmocka $$(pkg-config --libs $(PKGS)) $(LIBS)
+
+$(INTEG_BIN) $(HELP_BIN): $(B)/tests/%: $(B)/obj/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_A) $(LIBTAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HARNESS_OBJ) $(COMMON_A) $(TEST_LINK)
+
+# The usage program, compiled as C11 and as C++ by gcc and by clang with every
+# warning an error: the header is source-compatible and warning-free.
+CHECK_FLAGS := -Wall -Wextra -Werror $(SANFLAGS) -Iinclude -c
+$(B)/tests/compile/c-gcc.o: tests/compile/api_usage.c include/tapi.h
+	@mkdir -p $(dir $@)
+	gcc -std=c11 -pedantic $(CHECK_FLAGS) $< -o $@
+$(B)/tests/compile/c-clang.o: tests/compile/api_usage.c include/tapi.h
+	@mkdir -p $(dir $@)
+	clang -std=c11 -pedantic $(CHECK_FLAGS) $< -o $@
+$(B)/tests/compile/cxx-gcc.o: tests/compile/api_usage.c include/tapi.h
+	@mkdir -p $(dir $@)
+	g++ -x c++ -std=c++11 $(CHECK_FLAGS) $< -o $@
+$(B)/tests/compile/cxx-clang.o: tests/compile/api_usage.c include/tapi.h
+	@mkdir -p $(dir $@)
+	clang++ -x c++ -std=c++11 $(CHECK_FLAGS) $< -o $@
+
+# --- benchmarks ------------------------------------------------------------------
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(SRV_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lm $(LIBS)
+
+# --- entry points ------------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-tests.sh $(B)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run.sh $(B)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+install: $(LIBTAPI) $(TAPISRV)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 0644 include/tapi.h $(DESTDIR)$(PREFIX)/include/tapi.h
+	install -m 0755 $(LIBTAPI_V) $(DESTDIR)$(PREFIX)/lib/libtapi32.so.$(LIBVER)
+	ln -sf libtapi32.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/libtapi32.so.$(SOVERSION)
+	ln -sf libtapi32.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libtapi32.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVER)|g' tapi32.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tapi32.pc
+	$(if $(TAPISRV),install -m 0755 $(TAPISRV) $(DESTDIR)$(PREFIX)/bin/tapisrv)
+	@if [ -d docs/man ]; then for m in docs/man/*.[0-9]; do \
+	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; fi
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

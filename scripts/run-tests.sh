@@ -1,0 +1,15 @@
+#!/bin/sh
+# Run every test program in $1/tests and print cmocka's summaries, then one
+# closing line "N passed, N failed" counting the suites.  Exit 1 if any failed.
+set -u
+B=${1:-build}
+pass=0; fail=0; failed=""
+for t in "$B"/tests/test_*; do
+    [ -f "$t" ] && [ -x "$t" ] || continue
+    name=$(basename "$t")
+    TAPIX_BUILD="$B" "$t"; rc=$?
+    if [ $rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $name"; fi
+done
+[ -n "$failed" ] && echo "failed suites:$failed"
+echo "suites: $pass passed, $fail failed"
+[ $fail -eq 0 ]
