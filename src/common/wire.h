@@ -52,6 +52,10 @@ struct wire_blob {
     X(OPEN, open)           /* a = hLine */                                    \
     X(CLOSE, close)                                                            \
     X(SHUTDOWN, shutdown)                                                      \
+    X(REQUEST, request)     /* one-way: completes with EVENT LINE_REPLY */     \
+    X(RESPONSE, response)   /* one-way: a handler's lineProxyResponse */       \
+    X(PROXYMSG, proxymsg)   /* one-way: lineProxyMessage */                    \
+    X(PROXYSTATUS, proxystatus) /* data = LINEPROXYREQUESTLIST */              \
     /* server -> client */                                                     \
     X(RESULT, result)       /* answer to any request */                        \
     X(EVENT, event)         /* one LINEMESSAGE for the app */
@@ -72,11 +76,24 @@ struct wire_blob {
     F(S, BLOB, proxy_types)
 #define WF_close(F, S) F(S, U32, hline)
 #define WF_shutdown(F, S) F(S, U32, reserved)
+#define WF_request(F, S)                                                       \
+    F(S, U32, hline) F(S, U32, device) F(S, U32, app_version) F(S, U32, reqid) \
+    F(S, U32, type) F(S, BLOB, body)
+#define WF_response(F, S)                                                      \
+    F(S, U32, hline) F(S, U32, proxy_id) F(S, U32, result) F(S, BLOB, out)
+#define WF_proxymsg(F, S)                                                      \
+    F(S, U32, hline) F(S, U32, hcall) F(S, U32, msg) F(S, U32, p1)             \
+    F(S, U32, p2) F(S, U32, p3)
+#define WF_proxystatus(F, S) F(S, U32, device) F(S, U32, api_version) F(S, U32, total)
 #define WF_result(F, S)                                                        \
     F(S, U32, result) F(S, U32, a) F(S, U32, b) F(S, BLOB, data)
 #define WF_event(F, S)                                                         \
     F(S, U32, hdevice) F(S, U32, msg) F(S, U64, p1) F(S, U64, p2)              \
     F(S, U64, p3) F(S, BLOB, data)
+
+/* Internal EVENT messages, consumed by the library (never shown to apps). */
+#define WIRE_EV_TYPES 0x10001u  /* p1 = mask (bit n = LINEPROXYREQUEST_ n) served on hdevice */
+#define WIRE_EV_CANCEL 0x10002u /* p1 = proxy id no longer pending at this handler */
 
 enum wire_type {
     W_NONE = 0,
