@@ -1,0 +1,378 @@
+/*
+ * conn.c - libtapi32's transport: connecting an app to tapisrv, sending
+ * frames, waiting for a RESULT, and the process's one I/O thread that reads
+ * every app's socket and turns frames into replies and queued messages.
+ */
+#include "lib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockpath.h"
+
+/* A synchronous call that gets no answer within this long fails instead of
+   hanging the caller (the server is stopped, or wedged). */
+#define TX_CALL_TIMEOUT_MS 30000
+
+static pthread_once_t io_once = PTHREAD_ONCE_INIT;
+static int io_epfd = -1;
+
+void tx_reply_free(struct tx_reply *r)
+{
+    free(r->data);
+    r->data = NULL;
+    r->len = 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {fd, POLLOUT, 0};
+            int rc = poll(&pfd, 1, TX_CALL_TIMEOUT_MS);
+            if (rc > 0 || (rc < 0 && errno == EINTR))
+                continue;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Encode and send one frame; 0 or a LINEERR_. */
+static LONG send_frame(struct tx_app *app, unsigned type, uint32_t seq, const void *msg)
+{
+    struct wbuf b = {0};
+    int rc = wire_encode(&b, type, seq, msg, app->max_frame);
+    if (rc == WIRE_ENOMEM)
+        return (LONG)LINEERR_NOMEM;
+    if (rc)
+        return (LONG)LINEERR_INVALPARAM; /* only an oversized request gets here */
+    pthread_mutex_lock(&app->wmu);
+    rc = write_all(app->fd, b.p, b.len);
+    pthread_mutex_unlock(&app->wmu);
+    wbuf_free(&b);
+    return rc ? (LONG)LINEERR_OPERATIONFAILED : 0;
+}
+
+LONG tx_send(struct tx_app *app, unsigned type, const void *msg)
+{
+    pthread_mutex_lock(&app->mu);
+    bool gone = app->dead || app->shut;
+    pthread_mutex_unlock(&app->mu);
+    return gone ? (LONG)LINEERR_OPERATIONFAILED : send_frame(app, type, 0, msg);
+}
+
+/* Read one whole frame on a blocking path (the HELLO exchange only). */
+static int read_frame_sync(int fd, struct wbuf *in, uint32_t max, int timeout_ms)
+{
+    size_t need = WIRE_HDR;
+    in->len = 0;
+    while (in->len < need) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int rc = poll(&pfd, 1, timeout_ms);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            return -1;
+        if (wbuf_reserve(in, need - in->len))
+            return -1;
+        ssize_t r = recv(fd, in->p + in->len, need - in->len, 0);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            return -1;
+        }
+        in->len += (size_t)r;
+        if (in->len == WIRE_HDR && need == WIRE_HDR) {
+            long fl = wire_peek(in->p, in->len, max);
+            if (fl < 0)
+                return -1;
+            need = (size_t)fl;
+        }
+    }
+    return 0;
+}
+
+LONG tx_connect(struct tx_app *app, const char *name, DWORD *num_devs)
+{
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    if (sockpath_resolve(NULL, path, sizeof path))
+        return (LONG)LINEERR_OPERATIONFAILED;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return (LONG)LINEERR_RESOURCEUNAVAIL;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    /* A missing or dead server refuses at once: no retry loop here, the
+       caller learns LINEERR_OPERATIONFAILED immediately. */
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+        close(fd);
+        return (LONG)LINEERR_OPERATIONFAILED;
+    }
+    app->fd = fd;
+    struct w_hello hello = {WIRE_MAGIC, WIRE_PROTO, app->api_version, (uint32_t)getpid(),
+                            wire_str(name)};
+    LONG rc = send_frame(app, W_HELLO, 1, &hello);
+    if (rc)
+        return (LONG)LINEERR_OPERATIONFAILED;
+    struct wbuf in = {0};
+    union wire_msg m;
+    unsigned type;
+    uint32_t seq;
+    if (read_frame_sync(fd, &in, app->max_frame, TX_CALL_TIMEOUT_MS) ||
+        wire_decode(in.p, (uint32_t)in.len, app->max_frame, &type, &seq, &m) || type != W_RESULT ||
+        seq != 1) {
+        wbuf_free(&in);
+        return (LONG)LINEERR_OPERATIONFAILED;
+    }
+    rc = (LONG)m.result.result;
+    *num_devs = m.result.a;
+    wbuf_free(&in);
+    app->next_seq = 1;
+    return rc;
+}
+
+LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply *r, tx_hook hook,
+             void *hook_arg)
+{
+    struct tx_waiter w = {.hook = hook, .hook_arg = hook_arg};
+    memset(r, 0, sizeof *r);
+    pthread_mutex_lock(&app->mu);
+    if (app->dead || app->shut) {
+        pthread_mutex_unlock(&app->mu);
+        return (LONG)LINEERR_OPERATIONFAILED;
+    }
+    if (++app->next_seq == 0)
+        app->next_seq = 1;
+    w.seq = app->next_seq;
+    w.next = app->waiters;
+    app->waiters = &w;
+    pthread_mutex_unlock(&app->mu);
+
+    LONG rc = send_frame(app, type, w.seq, msg);
+
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += TX_CALL_TIMEOUT_MS / 1000;
+    pthread_mutex_lock(&app->mu);
+    while (!rc && !w.done && !app->dead)
+        if (pthread_cond_timedwait(&app->cond, &app->mu, &deadline) == ETIMEDOUT)
+            break;
+    /* Unlink the waiter whatever happened, so the I/O thread never writes to
+       a stack frame that is gone. */
+    for (struct tx_waiter **pp = &app->waiters; *pp; pp = &(*pp)->next)
+        if (*pp == &w) {
+            *pp = w.next;
+            break;
+        }
+    if (!rc && !w.done)
+        rc = (LONG)LINEERR_OPERATIONFAILED;
+    pthread_mutex_unlock(&app->mu);
+    if (rc) {
+        tx_reply_free(&w.reply);
+        return rc;
+    }
+    *r = w.reply;
+    return 0;
+}
+
+/* --- the I/O thread ------------------------------------------------------ */
+
+/* The connection is gone: fail every call in flight and tell the app its
+   lines are closed.  Called on the I/O thread. */
+static void conn_lost(struct tx_app *app)
+{
+    epoll_ctl(io_epfd, EPOLL_CTL_DEL, app->fd, NULL);
+    pthread_mutex_lock(&tx_lock);
+    pthread_mutex_lock(&app->mu);
+    app->dead = true;
+    if (!app->shut) {
+        /* Nothing will answer now: every request in flight fails, then
+           every line closes. */
+        tx_pending_drop(app, 0, true);
+        tx_lines_remove(app, true);
+    }
+    pthread_cond_broadcast(&app->cond);
+    pthread_mutex_unlock(&app->mu);
+    pthread_mutex_unlock(&tx_lock);
+    wbuf_free(&app->in);
+    tx_app_put(app); /* the I/O thread's reference */
+}
+
+static void on_result(struct tx_app *app, uint32_t seq, const struct w_result *res)
+{
+    pthread_mutex_lock(&tx_lock);
+    pthread_mutex_lock(&app->mu);
+    struct tx_waiter *w = app->waiters;
+    while (w && w->seq != seq)
+        w = w->next;
+    if (w) {
+        w->reply.result = (LONG)res->result;
+        w->reply.a = res->a;
+        w->reply.b = res->b;
+        if (res->data.len && (w->reply.data = malloc(res->data.len))) {
+            memcpy(w->reply.data, res->data.p, res->data.len);
+            w->reply.len = res->data.len;
+        } else if (res->data.len) {
+            w->reply.result = (LONG)LINEERR_NOMEM;
+        }
+        if (w->hook)
+            w->hook(app, &w->reply, w->hook_arg);
+        w->done = true;
+        pthread_cond_broadcast(&app->cond);
+    }
+    pthread_mutex_unlock(&app->mu);
+    pthread_mutex_unlock(&tx_lock);
+}
+
+static void on_event(struct tx_app *app, const struct w_event *ev)
+{
+    pthread_mutex_lock(&tx_lock);
+    pthread_mutex_lock(&app->mu);
+    struct tx_line *line = tx_htab_get(&tx_lines, ev->hdevice);
+    if (line && line->app != app)
+        line = NULL;
+    switch (ev->msg) {
+    case LINE_REPLY:
+        tx_reply_event(app, ev);
+        break;
+    case LINE_PROXYREQUEST:
+        if (line)
+            tx_proxy_request_event(app, ev);
+        break;
+    case WIRE_EV_TYPES:
+        if (line)
+            line->served = (uint32_t)ev->p1;
+        break;
+    case WIRE_EV_CANCEL:
+        tx_proxy_cancel_event(app, (uint32_t)ev->p1);
+        break;
+    default: {
+        /* Line messages carry the line's callback instance; the line's
+           handle dies with LINE_CLOSE, as after a forced close.  A message
+           for a line the app closed meanwhile is dropped. */
+        if (!line)
+            break;
+        LINEMESSAGE m = {ev->hdevice, ev->msg, line->instance, (DWORD_PTR)ev->p1,
+                         (DWORD_PTR)ev->p2, (DWORD_PTR)ev->p3};
+        if (ev->msg == LINE_CLOSE) {
+            tx_pending_drop(app, line->h, true);
+            tx_htab_del(&tx_lines, line->h);
+            free(line);
+        }
+        if (!app->shut)
+            tx_queue_push(app, &m);
+    }
+    }
+    pthread_mutex_unlock(&app->mu);
+    pthread_mutex_unlock(&tx_lock);
+}
+
+/* Read what is there and handle every whole frame; -1 when the connection
+   is over (EOF, error, or a frame this library cannot accept). */
+static int pump(struct tx_app *app)
+{
+    for (;;) {
+        if (wbuf_reserve(&app->in, 65536))
+            return -1;
+        ssize_t r = recv(app->fd, app->in.p + app->in.len, app->in.cap - app->in.len, 0);
+        if (r == 0)
+            return -1;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            return -1;
+        }
+        app->in.len += (size_t)r;
+        size_t off = 0;
+        while (app->in.len - off >= WIRE_HDR) {
+            long fl = wire_peek(app->in.p + off, app->in.len - off, app->max_frame);
+            if (fl < 0)
+                return -1;
+            if (app->in.len - off < (size_t)fl)
+                break;
+            union wire_msg m;
+            unsigned type;
+            uint32_t seq;
+            if (wire_decode(app->in.p + off, (uint32_t)fl, app->max_frame, &type, &seq, &m))
+                return -1;
+            if (type == W_RESULT)
+                on_result(app, seq, &m.result);
+            else if (type == W_EVENT)
+                on_event(app, &m.event);
+            else
+                return -1;
+            off += (size_t)fl;
+        }
+        wbuf_consume(&app->in, off);
+    }
+    return 0;
+}
+
+static void *io_main(void *arg)
+{
+    (void)arg;
+    struct epoll_event evs[64];
+    for (;;) {
+        int n = epoll_wait(io_epfd, evs, 64, -1);
+        for (int i = 0; i < n; i++) {
+            struct tx_app *app = evs[i].data.ptr;
+            if (pump(app))
+                conn_lost(app);
+        }
+    }
+    return NULL;
+}
+
+static void io_init(void)
+{
+    io_epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (io_epfd < 0)
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, io_main, NULL)) {
+        close(io_epfd);
+        io_epfd = -1;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+int tx_io_register(struct tx_app *app)
+{
+    pthread_once(&io_once, io_init);
+    if (io_epfd < 0)
+        return -1;
+    int fl = fcntl(app->fd, F_GETFL);
+    if (fl < 0 || fcntl(app->fd, F_SETFL, fl | O_NONBLOCK))
+        return -1;
+    pthread_mutex_lock(&tx_lock);
+    tx_app_ref_locked(app);
+    pthread_mutex_unlock(&tx_lock);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = app};
+    if (epoll_ctl(io_epfd, EPOLL_CTL_ADD, app->fd, &ev)) {
+        tx_app_put(app);
+        return -1;
+    }
+    return 0;
+}
