@@ -3,6 +3,8 @@
 # closing line "N passed, N failed" counting the suites.  Exit 1 if any failed.
 set -u
 B=${1:-build}
+# tapisrv logs at info by default; tests want only its warnings and errors.
+export TAPIX_SRV_LOG_LEVEL=${TAPIX_SRV_LOG_LEVEL:-warn}
 pass=0; fail=0; failed=""
 for t in "$B"/tests/test_*; do
     [ -f "$t" ] && [ -x "$t" ] || continue
