@@ -59,8 +59,8 @@ INTEG_BIN  := $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
 HELP_BIN   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(filter tests/integration/helper_%.c,$(INTEG_HELP)))
 HARNESS_OBJ := $(call obj,$(filter-out tests/integration/helper_%.c,$(INTEG_HELP)))
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
-COMPILE_CHECKS := $(B)/tests/compile/c-gcc.o $(B)/tests/compile/c-clang.o \
-                  $(B)/tests/compile/cxx-gcc.o $(B)/tests/compile/cxx-clang.o
+COMPILE_CHECKS := $(B)/tests/compile-c-gcc $(B)/tests/compile-c-clang \
+                  $(B)/tests/compile-cxx-gcc $(B)/tests/compile-cxx-clang
 
 .PHONY: all test run bench install clean deps check-compile
 all: $(LIBTAPI) $(TAPISRV) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
@@ -115,20 +115,22 @@ $(INTEG_BIN) $(HELP_BIN): $(B)/tests/%: $(B)/obj/tests/integration/%.o $(HARNESS
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HARNESS_OBJ) $(COMMON_A) $(TEST_LINK)
 
 # The usage program, compiled as C11 and as C++ by gcc and by clang with every
-# warning an error: the header is source-compatible and warning-free.
-CHECK_FLAGS := -Wall -Wextra -Werror $(SANFLAGS) -Iinclude -c
-$(B)/tests/compile/c-gcc.o: tests/compile/api_usage.c include/tapi.h
+# warning an error, and linked against libtapi32: the header is
+# source-compatible and warning-free, and every function it declares exists.
+CHECK_FLAGS := -Wall -Wextra -Werror $(SANFLAGS) -Iinclude
+CHECK_LINK  := -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32
+$(B)/tests/compile-c-gcc: tests/compile/api_usage.c include/tapi.h $(LIBTAPI)
 	@mkdir -p $(dir $@)
-	gcc -std=c11 -pedantic $(CHECK_FLAGS) $< -o $@
-$(B)/tests/compile/c-clang.o: tests/compile/api_usage.c include/tapi.h
+	gcc -std=c11 -pedantic $(CHECK_FLAGS) $< -o $@ $(CHECK_LINK)
+$(B)/tests/compile-c-clang: tests/compile/api_usage.c include/tapi.h $(LIBTAPI)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -pedantic $(CHECK_FLAGS) $< -o $@
-$(B)/tests/compile/cxx-gcc.o: tests/compile/api_usage.c include/tapi.h
+	clang -std=c11 -pedantic $(CHECK_FLAGS) $< -o $@ $(CHECK_LINK)
+$(B)/tests/compile-cxx-gcc: tests/compile/api_usage.c include/tapi.h $(LIBTAPI)
 	@mkdir -p $(dir $@)
-	g++ -x c++ -std=c++11 $(CHECK_FLAGS) $< -o $@
-$(B)/tests/compile/cxx-clang.o: tests/compile/api_usage.c include/tapi.h
+	g++ -x c++ -std=c++11 $(CHECK_FLAGS) $< -x none -o $@ $(CHECK_LINK)
+$(B)/tests/compile-cxx-clang: tests/compile/api_usage.c include/tapi.h $(LIBTAPI)
 	@mkdir -p $(dir $@)
-	clang++ -x c++ -std=c++11 $(CHECK_FLAGS) $< -o $@
+	clang++ -x c++ -std=c++11 $(CHECK_FLAGS) $< -x none -o $@ $(CHECK_LINK)
 
 # --- benchmarks ------------------------------------------------------------------
 $(B)/bench/%: $(B)/obj/tests/bench/%.o $(SRV_A) $(COMMON_A)

@@ -12,6 +12,12 @@ for t in "$B"/tests/test_*; do
     TAPIX_BUILD="$B" "$t"; rc=$?
     if [ $rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $name"; fi
 done
+# Shell suites: the install check.
+for t in tests/install/test_*.sh; do
+    [ -f "$t" ] || continue
+    name=$(basename "$t" .sh)
+    if sh "$t" "$B"; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $name"; fi
+done
 [ -n "$failed" ] && echo "failed suites:$failed"
 echo "suites: $pass passed, $fail failed"
 [ $fail -eq 0 ]
