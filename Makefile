@@ -37,6 +37,7 @@ LIBS      := -lpthread
 COMMON_SRC := $(wildcard src/common/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 SRV_SRC    := $(filter-out src/server/main.c,$(wildcard src/server/*.c))
+ACD_SRC    := $(filter-out src/acd/main.c,$(wildcard src/acd/*.c))
 UNIT_SRC   := $(filter-out tests/unit/test_layout.c,$(wildcard tests/unit/test_*.c))
 INTEG_SRC  := $(wildcard tests/integration/test_*.c)
 INTEG_HELP := $(filter-out $(INTEG_SRC),$(wildcard tests/integration/*.c))
@@ -47,12 +48,16 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 LIB_OBJ    := $(call obj,$(LIB_SRC))
 SRV_OBJ    := $(call obj,$(SRV_SRC))
+ACD_OBJ    := $(call obj,$(ACD_SRC))
 
 LIBTAPI    := $(B)/libtapi32.so
 LIBTAPI_V  := $(B)/libtapi32.so.$(LIBVER)
 COMMON_A   := $(B)/libcommon.a
 SRV_A      := $(B)/libtapisrv.a
+ACD_A      := $(if $(ACD_SRC),$(B)/libacd.a)
+ACD_LIBS   := -lsqlite3 -lsodium
 TAPISRV    := $(if $(wildcard src/server/main.c),$(B)/tapisrv)
+ACDPROXY   := $(if $(wildcard src/acd/main.c),$(B)/acdproxy)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC)) \
               $(B)/tests/test_layout $(B)/tests/test_layout_v31
 INTEG_BIN  := $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
@@ -63,7 +68,7 @@ COMPILE_CHECKS := $(B)/tests/compile-c-gcc $(B)/tests/compile-c-clang \
                   $(B)/tests/compile-cxx-gcc $(B)/tests/compile-cxx-clang
 
 .PHONY: all test run bench install clean deps check-compile
-all: $(LIBTAPI) $(TAPISRV) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
+all: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
 
 deps:
 	@scripts/deps.sh
@@ -81,6 +86,10 @@ $(SRV_A): $(SRV_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(B)/libacd.a: $(ACD_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 # --- libtapi32: only the API is exported (version script + hidden default) ----
 $(LIBTAPI_V): $(LIB_OBJ) $(COMMON_OBJ) src/lib/libtapi32.map
 	$(CC) -shared -Wl,-soname,libtapi32.so.$(SOVERSION) -Wl,--version-script=src/lib/libtapi32.map \
@@ -94,6 +103,12 @@ $(LIBTAPI): $(LIBTAPI_V)
 $(B)/tapisrv: $(call obj,src/server/main.c) $(SRV_A) $(COMMON_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $$(pkg-config --libs $(PKGS)) $(LIBS)
 
+# acdproxy is a TAPI client: it links libtapi32 like any application.
+$(B)/acdproxy: $(call obj,src/acd/main.c) $(ACD_A) $(COMMON_A) $(LIBTAPI)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(call obj,src/acd/main.c) $(ACD_A) $(COMMON_A) \
+	    -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/../lib' -L$(B) -ltapi32 $(ACD_LIBS) \
+	    $$(pkg-config --libs $(PKGS)) $(LIBS)
+
 # --- tests ---------------------------------------------------------------------
 TEST_LINK := -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 -lcmocka $(LIBS)
 
@@ -106,9 +121,10 @@ $(B)/tests/test_layout_v31: tests/unit/test_layout.c tests/unit/layout_expected.
 	$(CC) -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -DTAPI_CURRENT_VERSION=0x00030001 \
 	    -Iinclude -Itests/unit $< -o $@ -lcmocka
 
-$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(SRV_A) $(COMMON_A)
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(SRV_A) $(ACD_A) $(COMMON_A) $(LIBTAPI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lcmocka $$(pkg-config --libs $(PKGS)) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SRV_A) $(ACD_A) $(COMMON_A) -lcmocka \
+	    -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 $(ACD_LIBS) $$(pkg-config --libs $(PKGS)) $(LIBS)
 
 $(INTEG_BIN) $(HELP_BIN): $(B)/tests/%: $(B)/obj/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_A) $(LIBTAPI)
 	@mkdir -p $(dir $@)
@@ -150,7 +166,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
-install: $(LIBTAPI) $(TAPISRV)
+install: $(LIBTAPI) $(TAPISRV) $(ACDPROXY)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 include/tapi.h $(DESTDIR)$(PREFIX)/include/tapi.h
 	install -m 0755 $(LIBTAPI_V) $(DESTDIR)$(PREFIX)/lib/libtapi32.so.$(LIBVER)
@@ -159,6 +175,7 @@ install: $(LIBTAPI) $(TAPISRV)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVER)|g' tapi32.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tapi32.pc
 	$(if $(TAPISRV),install -m 0755 $(TAPISRV) $(DESTDIR)$(PREFIX)/bin/tapisrv)
+	$(if $(ACDPROXY),install -m 0755 $(ACDPROXY) $(DESTDIR)$(PREFIX)/bin/acdproxy)
 	@if [ -d docs/man ]; then for m in docs/man/*.[0-9]; do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; fi

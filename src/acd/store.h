@@ -1,0 +1,140 @@
+/*
+ * store.h - acdproxy's durable store, independent of the database behind it.
+ *
+ * acdproxy keeps its ACD model in memory and writes every change through
+ * this interface; on start it loads everything back.  store_sqlite.c is the
+ * embedded default; a PostgreSQL backend implements the same functions, so
+ * nothing here may name SQLite.  A backend is chosen by the URL given to
+ * store_open: "sqlite:PATH" or a plain PATH, "postgresql://...".
+ *
+ * Durability: a change made between store_begin and store_commit is on disk
+ * when store_commit returns 0.  acdproxy commits many requests in one
+ * transaction (group commit) and answers them only after the commit.
+ *
+ * Handles (HAGENT, HAGENTSESSION) come from store_next_handle, a counter
+ * kept in the store, so they are unique and never reused, also across
+ * restarts.  All strings are UTF-8 and NUL-terminated.
+ */
+#ifndef TAPIX_ACD_STORE_H
+#define TAPIX_ACD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Results: 0, or one of these. */
+enum {
+    ST_OK = 0,
+    ST_ERR = -1,      /* anything else; store_errmsg says what */
+    ST_NOTFOUND = -2, /* no such record */
+    ST_EXISTS = -3,   /* a unique key (agent id, group name, queue id ...) is taken */
+    ST_FULL = -4,     /* the disk or the quota is full */
+    ST_READONLY = -5, /* the database cannot be written */
+    ST_BUSY = -6,     /* locked by another writer for too long */
+    ST_CONN = -7,     /* connection to the database server lost */
+};
+
+#define ST_ID_MAX 64    /* agent IDs, OS user names: bytes incl. NUL */
+#define ST_NAME_MAX 128 /* display names */
+#define ST_HASH_MAX 128 /* Argon2id hash strings (crypto_pwhash_STRBYTES) */
+
+typedef struct { uint8_t b[16]; } st_guid; /* a GUID in Microsoft's byte layout */
+
+struct st_agent {
+    uint32_t handle;          /* HAGENT, assigned when the agent is added */
+    char id[ST_ID_MAX];       /* the agent ID apps pass to lineCreateAgent */
+    char name[ST_NAME_MAX];
+    char os_user[ST_ID_MAX];  /* bound OS user, "" when none */
+    char pin_hash[ST_HASH_MAX]; /* Argon2id string, "" when the agent has no PIN */
+    uint32_t state, next_state; /* LINEAGENTSTATEEX_ */
+    uint32_t period;          /* measurement period, seconds */
+    uint32_t activity;        /* current activity id (TAPI 2.0), 0 = none */
+};
+
+struct st_group {
+    st_guid guid;
+    char name[ST_NAME_MAX];
+};
+
+struct st_queue {
+    uint32_t id;
+    char name[ST_NAME_MAX];
+    st_guid group;
+    uint32_t period;          /* measurement period, seconds */
+};
+
+struct st_activity {
+    uint32_t id;
+    char name[ST_NAME_MAX];
+};
+
+struct st_session {
+    uint32_t handle;          /* HAGENTSESSION */
+    uint32_t agent;           /* HAGENT */
+    st_guid group;
+    uint32_t line;            /* permanent line id of the requesting line */
+    uint32_t address;         /* working address id on that line */
+    uint32_t state, next_state; /* LINEAGENTSESSIONSTATE_ */
+    int64_t start_ms, end_ms; /* Unix time in milliseconds; end 0 while not ended */
+    uint32_t calls, talk_s, call_s, wrapup_s, longest_answer_s, total_answer_s;
+};
+
+struct acd_store;
+
+/* Open (creating and migrating the schema as needed).  Returns ST_OK and
+   *out, or an error with a reason in err. */
+int store_open(const char *url, struct acd_store **out, char *err, size_t errlen);
+void store_close(struct acd_store *s);
+/* The last error's text (never contains a PIN). */
+const char *store_errmsg(const struct acd_store *s);
+/* The schema version the database is at. */
+int store_schema_version(struct acd_store *s);
+
+int store_begin(struct acd_store *s);
+int store_commit(struct acd_store *s);
+void store_rollback(struct acd_store *s);
+
+/* A fresh handle, persisted with the current transaction.  0 on error. */
+uint32_t store_next_handle(struct acd_store *s);
+
+/*
+ * Did another process change the directory (agents, groups, queues,
+ * activities) since the last call?  store_fd gives a descriptor that polls
+ * readable when it may have (-1 when the backend has none: poll the
+ * function on a timer then).
+ */
+int store_changed(struct acd_store *s, bool *changed);
+int store_fd(struct acd_store *s);
+
+/* Iterate: the callback returns 0 to go on, nonzero to stop (that value
+   is then returned). */
+typedef int (*st_agent_fn)(void *arg, const struct st_agent *a);
+typedef int (*st_group_fn)(void *arg, const struct st_group *g);
+typedef int (*st_queue_fn)(void *arg, const struct st_queue *q);
+typedef int (*st_activity_fn)(void *arg, const struct st_activity *a);
+typedef int (*st_session_fn)(void *arg, const struct st_session *s);
+
+int store_agents(struct acd_store *s, st_agent_fn fn, void *arg);
+int store_agent_get(struct acd_store *s, const char *id, struct st_agent *out);
+int store_agent_add(struct acd_store *s, struct st_agent *a); /* assigns a->handle */
+int store_agent_update(struct acd_store *s, const struct st_agent *a); /* by handle */
+int store_agent_remove(struct acd_store *s, const char *id);
+
+int store_groups(struct acd_store *s, st_group_fn fn, void *arg);
+int store_group_add(struct acd_store *s, const struct st_group *g);
+int store_group_remove(struct acd_store *s, const st_guid *guid);
+
+int store_queues(struct acd_store *s, st_queue_fn fn, void *arg);
+int store_queue_add(struct acd_store *s, const struct st_queue *q);
+int store_queue_update(struct acd_store *s, const struct st_queue *q);
+int store_queue_remove(struct acd_store *s, uint32_t id);
+
+int store_activities(struct acd_store *s, st_activity_fn fn, void *arg);
+int store_activity_add(struct acd_store *s, const struct st_activity *a);
+int store_activity_remove(struct acd_store *s, uint32_t id);
+
+int store_sessions(struct acd_store *s, st_session_fn fn, void *arg);
+int store_session_add(struct acd_store *s, struct st_session *ss); /* assigns ss->handle */
+int store_session_update(struct acd_store *s, const struct st_session *ss);
+
+#endif
