@@ -180,6 +180,39 @@ install: $(LIBTAPI) $(TAPISRV) $(ACDPROXY)
 	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; fi
 
+# --- fuzzing (libFuzzer) -------------------------------------------------------
+# make fuzz FUZZ_SECONDS=N: every target in tests/fuzz/fuzz_*.c for N seconds,
+# starting from its seed corpus in tests/fuzz/corpus/<name>/ (copied, so runs
+# do not rewrite the repository's seeds).  A crash stops the run with the
+# reproducer in build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_COMMON  := $(filter-out src/common/sockpath.c,$(COMMON_SRC))
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -Iinclude -Isrc/common
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(wildcard src/common/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) $< $(FUZZ_COMMON) -o $@
+
+build/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $(COMMON_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Isrc/common $< $(COMMON_SRC) -o $@
+
+.PHONY: fuzz fuzz-seeds
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$${f##*/fuzz_}; rm -rf build/fuzz/work_$$n; \
+	    mkdir -p build/fuzz/work_$$n; cp tests/fuzz/corpus/$$n/* build/fuzz/work_$$n/ 2>/dev/null; \
+	    echo "fuzz $$n: $(FUZZ_SECONDS) s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
+	        build/fuzz/work_$$n 2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::peak_rss' build/fuzz/$$n.log; done
+
+fuzz-seeds: build/fuzz/gen_seeds
+	build/fuzz/gen_seeds tests/fuzz/corpus
+
 clean:
 	rm -rf build
 
