@@ -89,6 +89,7 @@ struct client *client_new(struct server *srv, int fd)
     list_init(&c->all);
     list_init(&c->pending);
     list_init(&c->dead);
+    list_init(&c->preqs);
 
     struct ucred cred;
     socklen_t len = sizeof cred;
@@ -141,7 +142,20 @@ void client_close(struct client *c, const char *why)
     srv->nclients--;
     if (list_linked(&c->pending))
         list_del(&c->pending);
+    if (list_linked(&c->dead)) /* it was doomed */
+        list_del(&c->dead);
     list_add_tail(&srv->to_free, &c->dead);
+}
+
+/* Output for c cannot be queued: stop everything for it now, close it from
+ * the loop (see client.h). */
+static void doom(struct client *c, const char *why)
+{
+    if (c->flags & (C_CLOSED | C_DOOMED))
+        return;
+    c->flags |= C_DOOMED | C_NO_INPUT;
+    c->doom_why = why;
+    list_add_tail(&c->srv->doomed, &c->dead);
 }
 
 void client_close_after_write(struct client *c)
@@ -165,35 +179,68 @@ static void client_free(struct client *c)
 
 /* ---- output ------------------------------------------------------------ */
 
-int client_send(struct client *c, unsigned type, uint32_t seq, const void *msg)
+/* Make appending to the queue cheap: reclaim the sent prefix, entirely when
+ * all was sent, by moving the rest down when the dead prefix dominates. */
+static void reclaim(struct client *c)
 {
-    if (c->flags & C_CLOSED)
-        return -1;
-    struct server *srv = c->srv;
-    /* Reclaim the sent prefix: free when all was sent, move the rest
-     * down when the dead prefix dominates, to keep appends cheap. */
     if (c->out_pos == c->out.len) {
         c->out.len = c->out_pos = 0;
     } else if (c->out_pos >= OUT_KEEP && c->out_pos >= c->out.len / 2) {
         wbuf_consume(&c->out, c->out_pos);
         c->out_pos = 0;
     }
-    int r = wire_encode(&c->out, type, seq, msg, srv->cfg.max_frame);
-    if (r != WIRE_OK) {
-        log_error("client #%llu: cannot encode %s: %s", (unsigned long long)c->id,
-                  wire_type_name(type), r == WIRE_ETOOBIG ? "frame too big" : "out of memory");
-        client_close(c, "cannot queue output");
-        return -1;
-    }
+}
+
+/* A frame was appended: enforce the queue limit, schedule the write. */
+static int queued(struct client *c)
+{
+    struct server *srv = c->srv;
     if (pending_out(c) > srv->cfg.max_queue) {
         log_warn("client #%llu: more than max_queue (%u) bytes unsent; disconnecting",
                  (unsigned long long)c->id, srv->cfg.max_queue);
-        client_close(c, "output queue full");
+        doom(c, "output queue full");
         return -1;
     }
     if (!list_linked(&c->pending))
         list_add_tail(&srv->pending_write, &c->pending);
     return 0;
+}
+
+int client_send(struct client *c, unsigned type, uint32_t seq, const void *msg)
+{
+    if (c->flags & (C_CLOSED | C_DOOMED))
+        return -1;
+    reclaim(c);
+    int r = wire_encode(&c->out, type, seq, msg, c->srv->cfg.max_frame);
+    if (r != WIRE_OK) {
+        log_error("client #%llu: cannot encode %s: %s", (unsigned long long)c->id,
+                  wire_type_name(type), r == WIRE_ETOOBIG ? "frame too big" : "out of memory");
+        doom(c, "cannot queue output");
+        return -1;
+    }
+    return queued(c);
+}
+
+int client_send_event_as(struct client *c, const uint8_t *frame, size_t len, uint32_t hdevice)
+{
+    if (c->flags & (C_CLOSED | C_DOOMED))
+        return -1;
+    reclaim(c);
+    if (wbuf_reserve(&c->out, len) != 0) {
+        log_error("client #%llu: cannot queue an event: out of memory",
+                  (unsigned long long)c->id);
+        doom(c, "cannot queue output");
+        return -1;
+    }
+    uint8_t *p = c->out.p + c->out.len;
+    memcpy(p, frame, len);
+    /* EVENT's first field, hdevice, follows the header (little-endian). */
+    p[WIRE_HDR] = (uint8_t)hdevice;
+    p[WIRE_HDR + 1] = (uint8_t)(hdevice >> 8);
+    p[WIRE_HDR + 2] = (uint8_t)(hdevice >> 16);
+    p[WIRE_HDR + 3] = (uint8_t)(hdevice >> 24);
+    c->out.len += len;
+    return queued(c);
 }
 
 int client_reply(struct client *c, uint32_t seq, uint32_t result, uint32_t a, uint32_t b,
@@ -243,6 +290,10 @@ static void flush(struct client *c)
 
 void clients_flush_pending(struct server *srv)
 {
+    while (!list_empty(&srv->doomed)) {
+        struct client *c = list_entry(srv->doomed.next, struct client, dead);
+        client_close(c, c->doom_why); /* moves it to to_free */
+    }
     while (!list_empty(&srv->pending_write)) {
         struct client *c = list_entry(srv->pending_write.next, struct client, pending);
         list_del(&c->pending);

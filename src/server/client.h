@@ -12,6 +12,12 @@
  * Closing is two-step: client_close() releases everything the client holds
  * in the server (its opens, its fd) at once, but the memory is freed only
  * after the current epoll batch, which may still hold events for it.
+ *
+ * A client whose output cannot be queued (queue limit, no memory) is not
+ * closed inside client_send: it is marked doomed, every later send to it is
+ * dropped, and the loop closes it before it next writes or waits.  So a
+ * handler that sends to many clients (proxy events, LINE_REPLY) never sees
+ * the opens and requests it walks change under it.
  */
 #ifndef TAPISRV_CLIENT_H
 #define TAPISRV_CLIENT_H
@@ -30,6 +36,8 @@ enum {
     C_CLOSED = 1u << 1,      /* client_close() done; waiting to be freed */
     C_LAST_WRITE = 1u << 2,  /* close as soon as the output queue is empty */
     C_NO_INPUT = 1u << 3,    /* stop reading (closing, or the server is stopping) */
+    C_DOOMED = 1u << 4,      /* output failed: closed by the loop before its next wait */
+    C_SHUT = 1u << 5,        /* SHUTDOWN done: any further request ends the connection */
 };
 
 struct client {
@@ -58,9 +66,11 @@ struct client {
     char *app_name;
 
     struct open_list opens;
+    struct list_node preqs;   /* proxy requests it made that are still pending (struct preq) */
     struct list_node all;     /* srv->clients */
     struct list_node pending; /* srv->pending_write */
-    struct list_node dead;    /* srv->to_free */
+    struct list_node dead;    /* srv->doomed, then srv->to_free */
+    const char *doom_why;     /* C_DOOMED: why (a static string) */
 };
 
 /* Take over a freshly accepted, non-blocking socket: look up the peer's
@@ -68,11 +78,19 @@ struct client {
 struct client *client_new(struct server *srv, int fd);
 
 /*
- * Queue one frame for the client.  Returns 0, or -1 when the client was
- * closed instead (queue limit exceeded, out of memory, or already closed).
- * The frame is written before the loop next waits.
+ * Queue one frame for the client.  Returns 0, or -1 when it was not queued
+ * (queue limit exceeded or out of memory: the client is then doomed, see
+ * above; or the client is already closed or doomed).  The frame is written
+ * before the loop next waits.
  */
 int client_send(struct client *c, unsigned type, uint32_t seq, const void *msg);
+
+/*
+ * Queue a copy of an already encoded EVENT frame (len bytes) with its
+ * hdevice replaced: one event for many recipients is encoded once and only
+ * the recipient's own line handle differs.  Returns as client_send.
+ */
+int client_send_event_as(struct client *c, const uint8_t *frame, size_t len, uint32_t hdevice);
 
 /* Queue RESULT{result, a, b, data} answering request `seq`. */
 int client_reply(struct client *c, uint32_t seq, uint32_t result, uint32_t a, uint32_t b,
@@ -89,8 +107,8 @@ void client_close_after_write(struct client *c);
  * logged.  Safe to call twice. */
 void client_close(struct client *c, const char *why);
 
-/* Loop hooks: write queued output; free clients closed in the last batch;
- * whether any client still has unsent output. */
+/* Loop hooks: close doomed clients, then write queued output; free clients
+ * closed in the last batch; whether any client still has unsent output. */
 void clients_flush_pending(struct server *srv);
 void clients_free_closed(struct server *srv);
 int clients_have_output(const struct server *srv);

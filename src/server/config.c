@@ -62,6 +62,7 @@ struct ctx {
     int server_lineno;
     unsigned server_seen;
     int max_frame_lineno, max_queue_lineno;
+    int timeout_lineno, timeout_ms_lineno;
     struct pline **lines; /* CONFIG_MAX_LINES slots, allocated on use */
 };
 
@@ -347,9 +348,10 @@ static int key_index(struct ctx *c, const char *const *keys, size_t n, const cha
 static void server_key(struct ctx *c, const char *key, const char *value)
 {
     static const char *const keys[] = {"socket",        "socket_group", "max_frame",
-                                       "max_queue",     "proxy_timeout", "log_level"};
+                                       "max_queue",     "proxy_timeout", "log_level",
+                                       "proxy_timeout_ms"};
     struct srv_config *cfg = c->cfg;
-    switch (key_index(c, keys, 6, key, &c->server_seen, "server")) {
+    switch (key_index(c, keys, 7, key, &c->server_seen, "server")) {
     case 0:
         string(c, key, value, 0, &cfg->socket);
         break;
@@ -366,10 +368,15 @@ static void server_key(struct ctx *c, const char *key, const char *value)
         break;
     case 4:
         number(c, key, value, 1, UINT32_MAX, &cfg->proxy_timeout);
+        c->timeout_lineno = c->lineno;
         break;
     case 5:
         if (log_level_parse(value, &cfg->log_level) < 0)
             fail(c, "bad value for log_level: '%s' (expected error, warn, info or debug)", value);
+        break;
+    case 6:
+        number(c, key, value, 1, UINT32_MAX, &cfg->proxy_timeout_ms);
+        c->timeout_ms_lineno = c->lineno;
         break;
     default:
         break;
@@ -625,6 +632,12 @@ static void finalize(struct ctx *c)
         if (failed(c))
             return;
     }
+    if (c->timeout_lineno && c->timeout_ms_lineno) {
+        int at = c->timeout_lineno > c->timeout_ms_lineno ? c->timeout_lineno
+                                                          : c->timeout_ms_lineno;
+        fail_at(c, at, "give proxy_timeout or proxy_timeout_ms, not both");
+        return;
+    }
     if (cfg->max_queue < cfg->max_frame) {
         int at = c->max_queue_lineno > c->max_frame_lineno ? c->max_queue_lineno
                                                            : c->max_frame_lineno;
@@ -748,6 +761,11 @@ int config_load_file(struct srv_config *cfg, const char *path, char *err, size_t
     }
     fclose(f);
     return r;
+}
+
+uint64_t config_proxy_timeout_ms(const struct srv_config *cfg)
+{
+    return cfg->proxy_timeout_ms ? cfg->proxy_timeout_ms : (uint64_t)cfg->proxy_timeout * 1000u;
 }
 
 void config_free(struct srv_config *cfg)

@@ -28,7 +28,8 @@ struct srv_config {
     char *socket_group; /* NULL: leave the socket's group alone */
     uint32_t max_frame;
     uint32_t max_queue;
-    uint32_t proxy_timeout; /* seconds */
+    uint32_t proxy_timeout;    /* seconds */
+    uint32_t proxy_timeout_ms; /* milliseconds; when nonzero it replaces proxy_timeout */
     enum log_level log_level;
     struct line_table lines;
 };
@@ -52,5 +53,8 @@ int config_load_string(struct srv_config *cfg, const char *text, const char *nam
                        size_t errlen);
 
 void config_free(struct srv_config *cfg);
+
+/* How long a proxy request may wait for its handler, in milliseconds. */
+uint64_t config_proxy_timeout_ms(const struct srv_config *cfg);
 
 #endif

@@ -9,6 +9,8 @@
 #include "client.h"
 #include "lines.h"
 #include "log.h"
+#include "proxy.h"
+#include "requests.h"
 #include "varstruct.h"
 #include "wire.h"
 
@@ -177,8 +179,10 @@ static int media_ok(const struct line_dev *ln, uint32_t modes)
     return (modes & ~(ln->media_modes | LINEMEDIAMODE_UNKNOWN)) == 0;
 }
 
+/* The checks of OPEN in the documented order; *types receives the request
+ * types a proxy registers (0 for other opens). */
 static uint32_t check_open(struct server *srv, const struct w_open *m, uint32_t *device,
-                           struct open *o)
+                           struct open *o, uint32_t *types)
 {
     const struct line_table *lt = &srv->cfg.lines;
     uint32_t dev = m->device;
@@ -202,12 +206,21 @@ static uint32_t check_open(struct server *srv, const struct w_open *m, uint32_t 
         priv != LINECALLPRIVILEGE_OWNER &&
         priv != (LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE_MONITOR))
         return LINEERR_INVALPRIVSELECT;
-    if (opts & LINEOPENOPTION_PROXY)
-        return LINEERR_OPERATIONUNAVAIL; /* proxy registration: not yet */
+    *types = 0;
+    if (opts & LINEOPENOPTION_PROXY) {
+        uint32_t r;
+        if (m->api_version < 0x00020000u)
+            return LINEERR_INVALPRIVSELECT; /* proxies arrived with TAPI 2.0 */
+        if ((r = proxy_parse_types(&m->proxy_types, m->api_version, types)) != 0)
+            return r;
+    }
     if ((priv & LINECALLPRIVILEGE_OWNER) && (m->media_modes == 0 || !media_ok(ln, m->media_modes)))
         return LINEERR_INVALMEDIAMODE;
     if ((opts & LINEOPENOPTION_SINGLEADDRESS) && m->address_id >= ln->naddrs)
         return LINEERR_INVALADDRESSID;
+    /* One handler per type and line, whoever registered it (DESIGN §5.2). */
+    if (*types && proxy_check_free(srv, dev, *types))
+        return LINEERR_NOTREGISTERED;
     *device = dev;
     memset(o, 0, sizeof *o);
     o->device = dev;
@@ -221,9 +234,9 @@ static uint32_t check_open(struct server *srv, const struct w_open *m, uint32_t 
 
 static void on_open(struct server *srv, struct client *c, uint32_t seq, const struct w_open *m)
 {
-    uint32_t dev = 0;
+    uint32_t dev = 0, types = 0;
     struct open tmpl;
-    uint32_t r = check_open(srv, m, &dev, &tmpl);
+    uint32_t r = check_open(srv, m, &dev, &tmpl, &types);
     if (r) {
         client_reply(c, seq, r, 0, 0, NULL, 0);
         return;
@@ -235,7 +248,16 @@ static void on_open(struct server *srv, struct client *c, uint32_t seq, const st
     }
     log_debug("client #%llu: opened line %u as hLine %u (api %08x, privileges %x, media %x)",
               CID(c), dev, o->hline, o->api_version, m->privileges, o->media_modes);
-    client_reply(c, seq, 0, o->hline, dev, NULL, 0);
+    uint32_t before = proxy_line_mask(srv, dev);
+    if (types)
+        proxy_register(srv, o, types);
+    /* The types served on the line now, so the library can refuse a request
+     * nobody handles without asking. */
+    uint8_t mask[4];
+    vs_put_u32(mask, 0, proxy_line_mask(srv, dev));
+    client_reply(c, seq, 0, o->hline, dev, mask, sizeof mask);
+    if (types)
+        proxy_announce(srv, o, types, before);
 }
 
 static void on_close(struct server *srv, struct client *c, uint32_t seq, const struct w_close *m)
@@ -247,18 +269,30 @@ static void on_close(struct server *srv, struct client *c, uint32_t seq, const s
         return;
     }
     log_debug("client #%llu: closed hLine %u (line %u)", CID(c), o->hline, o->device);
-    opens_remove(&srv->opens, &c->opens, o);
+    /* lineClose suppresses the closer's outstanding replies on that line.
+     * The closer learns first, then whoever else must (as for OPEN). */
+    requests_orphan(srv, c, o->hline);
     client_reply(c, seq, 0, 0, 0, NULL, 0);
+    proxy_open_gone(srv, o, NULL);
+    opens_remove(&srv->opens, &c->opens, o);
 }
 
 void dispatch_release(struct server *srv, struct client *c)
 {
-    opens_remove_all(&srv->opens, &c->opens);
+    /* Its own requests first, so that nothing it asked for is answered to
+     * it while its opens go; then its opens, telling only the others. */
+    requests_orphan(srv, c, 0);
+    while (c->opens.head) {
+        struct open *o = c->opens.head;
+        proxy_open_gone(srv, o, c);
+        opens_remove(&srv->opens, &c->opens, o);
+    }
 }
 
 static void on_shutdown(struct server *srv, struct client *c, uint32_t seq)
 {
     dispatch_release(srv, c);
+    c->flags |= C_SHUT;
     client_reply(c, seq, 0, 0, 0, NULL, 0);
 }
 
@@ -278,6 +312,12 @@ void dispatch_frame(struct server *srv, struct client *c, const uint8_t *frame, 
     }
     if (!(c->flags & C_HELLO) && type != W_HELLO) {
         log_warn("client #%llu: %s before HELLO; disconnecting", CID(c), wire_type_name(type));
+        client_close(c, "protocol error");
+        return;
+    }
+    if (c->flags & C_SHUT) {
+        /* lineShutdown was the application's last word. */
+        log_warn("client #%llu: %s after SHUTDOWN; disconnecting", CID(c), wire_type_name(type));
         client_close(c, "protocol error");
         return;
     }
@@ -305,6 +345,18 @@ void dispatch_frame(struct server *srv, struct client *c, const uint8_t *frame, 
     case W_SHUTDOWN:
         on_shutdown(srv, c, seq);
         break;
+    case W_REQUEST:
+        requests_on_request(srv, c, &m.request);
+        break;
+    case W_RESPONSE:
+        requests_on_response(srv, c, &m.response);
+        break;
+    case W_PROXYMSG:
+        proxy_on_msg(srv, c, &m.proxymsg);
+        break;
+    case W_PROXYSTATUS:
+        proxy_on_status(srv, c, seq, &m.proxystatus);
+        break;
     case W_RESULT:
     case W_EVENT:
         /* These only flow from server to client. */
@@ -313,9 +365,9 @@ void dispatch_frame(struct server *srv, struct client *c, const uint8_t *frame, 
         client_close(c, "protocol error");
         break;
     default:
-        /* A request this server does not implement yet (the proxy
-         * messages): answer it, as every request is answered, rather than
-         * punish the whole application by dropping its connection. */
+        /* Not reached: wire_decode knows no other type.  Should the
+         * protocol grow one this server does not implement, answer it as
+         * every request is answered. */
         log_warn("client #%llu: %s not implemented", CID(c), wire_type_name(type));
         client_reply(c, seq, LINEERR_OPERATIONUNAVAIL, 0, 0, NULL, 0);
         break;
@@ -331,7 +383,7 @@ void dispatch_stop(struct server *srv)
         struct open *o, *onext;
         for (o = c->opens.head; o; o = onext) {
             onext = o->c_next;
-            /* A failed send closed c and freed its opens: stop here. */
+            /* A failed send doomed c: nothing more reaches it. */
             if (client_event(c, o->hline, LINE_CLOSE, 0, 0, 0) < 0)
                 break;
         }

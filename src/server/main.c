@@ -185,7 +185,7 @@ int main(int argc, char **argv)
         return r > 0 ? 0 : 1;
 
     static struct server srv;
-    srv.epfd = srv.listener.fd = srv.signals.fd = srv.reserve_fd = -1;
+    srv.epfd = srv.listener.fd = srv.signals.fd = srv.proxy_timer.fd = srv.reserve_fd = -1;
 
     char err[512];
     if (opt.config ? config_load_file(&srv.cfg, opt.config, err, sizeof err) < 0

@@ -108,6 +108,8 @@ struct open *opens_add(struct opens *r, struct client *c, struct open_list *cl,
     *o = *tmpl;
     o->hline = new_hline(r);
     o->client = c;
+    o->handles = 0;
+    list_init(&o->pending);
 
     size_t b = bucket(r, o->hline);
     o->h_next = r->buckets[b];
@@ -160,10 +162,4 @@ void opens_remove(struct opens *r, struct open_list *cl, struct open *o)
     lo->count--;
 
     free(o);
-}
-
-void opens_remove_all(struct opens *r, struct open_list *cl)
-{
-    while (cl->head)
-        opens_remove(r, cl, cl->head);
 }

@@ -7,8 +7,9 @@
  *   - from its client (struct open_list): closing everything at
  *     lineShutdown or when the connection drops;
  *   - from its line device (struct line_opens): events for everybody who
- *     has a line open.  This per-line record is also where the table of
- *     proxy request handlers (LINEOPENOPTION_PROXY) will live.
+ *     has a line open.  This per-line record also holds the table of proxy
+ *     request handlers (LINEOPENOPTION_PROXY): at most one open per
+ *     LINEPROXYREQUEST_ type and line.
  *
  * HLINEs come from one server-wide counter: never 0, and not reused while
  * the server runs, so a handle names one open across all connections.
@@ -18,6 +19,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "list.h"
+#include "proxytab.h"
 
 struct client;
 
@@ -31,6 +35,8 @@ struct open {
     uint32_t options;     /* LINEOPENOPTION_ bits that were given */
     uint32_t media_modes;
     uint32_t address_id;  /* OPEN_ALL_ADDRESSES unless SINGLEADDRESS */
+    uint32_t handles;     /* bit n: this open is the handler of LINEPROXYREQUEST_ n */
+    struct list_node pending; /* proxy requests waiting for this handler (struct preq) */
     struct client *client;
     struct open *c_prev, *c_next; /* the client's opens */
     struct open *l_prev, *l_next; /* the line's opens */
@@ -47,7 +53,8 @@ struct open_list {
 struct line_opens {
     struct open *head;
     size_t count;
-    /* later: proxy handler per LINEPROXYREQUEST_ type */
+    struct open *handler[PX_TYPE_MAX + 1]; /* the handler of each request type, or NULL */
+    uint32_t mask;                         /* bit n set when handler[n] is */
 };
 
 struct opens {
@@ -68,7 +75,8 @@ void opens_free(struct opens *r);
 
 /*
  * Record a new open of `o->device` (< nlines) by client c, filling in a
- * fresh o->hline; the other members come from *o.  Returns the stored open,
+ * fresh o->hline; the other members come from *o, except that it handles
+ * no request type yet and has nothing pending.  Returns the stored open,
  * or NULL when out of memory.
  */
 struct open *opens_add(struct opens *r, struct client *c, struct open_list *cl,
@@ -77,10 +85,8 @@ struct open *opens_add(struct opens *r, struct client *c, struct open_list *cl,
 /* The open with this handle, or NULL. */
 struct open *opens_find(const struct opens *r, uint32_t hline);
 
-/* Remove one open (from all three indexes) and free it. */
+/* Remove one open (from all three indexes) and free it.  The caller has
+ * unregistered its request types and completed its pending requests. */
 void opens_remove(struct opens *r, struct open_list *cl, struct open *o);
-
-/* Remove every open of a client. */
-void opens_remove_all(struct opens *r, struct open_list *cl);
 
 #endif

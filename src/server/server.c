@@ -11,10 +11,12 @@
 
 int server_init(struct server *srv)
 {
-    srv->epfd = srv->listener.fd = srv->signals.fd = -1;
+    srv->epfd = srv->listener.fd = srv->signals.fd = srv->proxy_timer.fd = -1;
+    srv->exiting = 0;
     list_init(&srv->clients);
     list_init(&srv->pending_write);
     list_init(&srv->to_free);
+    list_init(&srv->doomed);
     srv->nclients = 0;
     if (gethostname(srv->hostname, sizeof srv->hostname - 1) < 0)
         snprintf(srv->hostname, sizeof srv->hostname, "localhost");
@@ -25,13 +27,17 @@ int server_init(struct server *srv)
         errno = ENOMEM;
         return -1;
     }
-    return loop_init(srv);
+    if (loop_init(srv) < 0)
+        return -1;
+    return requests_init(srv);
 }
 
 void server_free(struct server *srv)
 {
+    srv->exiting = 1;
     if (srv->clients.next) /* server_init ran */
         clients_close_all(srv);
+    requests_free(srv);
     opens_free(&srv->opens);
     if (srv->signals.fd >= 0)
         close(srv->signals.fd);

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "list.h"
 #include "opens.h"
+#include "requests.h"
 
 struct server;
 
@@ -30,6 +31,8 @@ struct server {
     int epfd;
     struct ev_source listener; /* fd -1 when not listening */
     struct ev_source signals;  /* signalfd for SIGTERM/SIGINT */
+    struct ev_source proxy_timer; /* timerfd: the oldest pending proxy request is due */
+    struct preq_table preqs;   /* proxy requests pending at handlers */
     int reserve_fd;            /* spare fd, given up to shed a connection at EMFILE */
     char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     int sock_owned;            /* we created the socket file: unlink it at exit */
@@ -37,16 +40,18 @@ struct server {
     struct list_node clients;       /* every connected client */
     struct list_node pending_write; /* clients with output not yet tried */
     struct list_node to_free;       /* closed clients, freed after the epoll batch */
+    struct list_node doomed;        /* clients to close before the next wait */
     size_t nclients;
     uint64_t next_client_id;
     int stopping; /* a signal asked us to exit */
+    int exiting;  /* server_free runs: releasing clients tells nobody anything */
 };
 
 /*
  * Prepare srv, whose cfg is already loaded, for clients: lists, the open
- * registry, the epoll instance, the host name.  No socket, no signals
- * (main.c adds those).  Returns 0 or -1 (errno set); server_free is safe
- * either way.
+ * registry, the epoll instance, the proxy request table and its timer, the
+ * host name.  No socket, no signals (main.c adds those).  Returns 0 or -1
+ * (errno set); server_free is safe either way.
  */
 int server_init(struct server *srv);
 

@@ -41,6 +41,8 @@ static void check_default_server(const struct srv_config *cfg)
     assert_int_equal(cfg->max_frame, 16777216);
     assert_int_equal(cfg->max_queue, 67108864);
     assert_int_equal(cfg->proxy_timeout, 120);
+    assert_int_equal(cfg->proxy_timeout_ms, 0);
+    assert_true(config_proxy_timeout_ms(cfg) == 120000);
     assert_int_equal(cfg->log_level, LOG_INFO);
 }
 
@@ -230,6 +232,16 @@ static const struct {
      "t.conf:2: bad value for proxy_timeout: '0' (expected a number 1..4294967295)"},
     {"[server]\nproxy_timeout = -5\n",
      "t.conf:2: bad value for proxy_timeout: '-5' (expected a number 1..4294967295)"},
+    {"[server]\nproxy_timeout_ms = 0\n",
+     "t.conf:2: bad value for proxy_timeout_ms: '0' (expected a number 1..4294967295)"},
+    {"[server]\nproxy_timeout_ms = 0.5\n",
+     "t.conf:2: bad value for proxy_timeout_ms: '0.5' (expected a number 1..4294967295)"},
+    {"[server]\nproxy_timeout_ms = 500\nlog_level = warn\nproxy_timeout = 1\n",
+     "t.conf:4: give proxy_timeout or proxy_timeout_ms, not both"},
+    {"[server]\nproxy_timeout = 1\nproxy_timeout_ms = 500\n",
+     "t.conf:3: give proxy_timeout or proxy_timeout_ms, not both"},
+    {"[server]\nproxy_timeout_ms = 5\nproxy_timeout_ms = 6\n",
+     "t.conf:3: duplicate key 'proxy_timeout_ms' in [server]"},
     {"[line 0]\npermanent_id = 4294967296\n",
      "t.conf:2: bad value for permanent_id: '4294967296' (expected a number 0..4294967295)"},
     {"[line 0]\npermanent_id = 0x\n",
@@ -347,6 +359,26 @@ static void test_many_lines(void **state)
     free(text);
 }
 
+/* The proxy timeout in seconds or, for tests and impatient setups, in
+ * milliseconds. */
+static void test_proxy_timeout(void **state)
+{
+    (void)state;
+    struct srv_config cfg;
+    char err[256] = "";
+    assert_int_equal(config_load_string(&cfg, "[server]\nproxy_timeout_ms = 250\n", "t",
+                                        err, sizeof err),
+                     0);
+    assert_int_equal(cfg.proxy_timeout_ms, 250);
+    assert_true(config_proxy_timeout_ms(&cfg) == 250);
+    config_free(&cfg);
+    assert_int_equal(config_load_string(&cfg, "[server]\nproxy_timeout = 4294967295\n", "t",
+                                        err, sizeof err),
+                     0);
+    assert_true(config_proxy_timeout_ms(&cfg) == 4294967295000ull); /* no 32-bit wrap */
+    config_free(&cfg);
+}
+
 /* The shipped etc/tapisrv.conf must load, and mean the defaults.  Found
  * relative to the repository root, where `make test` runs; skipped when
  * the suite runs from elsewhere. */
@@ -403,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_missing_file), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_long_line),    cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_many_lines),   cmocka_unit_test(test_shipped_file),
+        cmocka_unit_test(test_proxy_timeout),
     };
     return cmocka_run_group_tests_name("srv_config", tests, NULL, NULL);
 }

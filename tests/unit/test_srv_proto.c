@@ -483,7 +483,9 @@ static void test_open_errors(void **state)
         {0, V, 0, 5, IV, 0, LINEERR_INVALPRIVSELECT},
         {0, V, 0, 8, 0, 0, LINEERR_INVALPRIVSELECT},
         {0, V, 0, LINEOPENOPTION_PROXY, 0, 0, LINEERR_INVALPRIVSELECT},
-        {0, V, 0, LINEOPENOPTION_PROXY | 1, 0, 0, LINEERR_OPERATIONUNAVAIL},
+        /* a proxy needs 2.0, then a list of types (tests/unit/test_srv_proxy.c) */
+        {0, 0x00010004, 0, LINEOPENOPTION_PROXY | 1, 0, 0, LINEERR_INVALPRIVSELECT},
+        {0, V, 0, LINEOPENOPTION_PROXY | 1, 0, 0, LINEERR_INVALPARAM},
         {0, V, 0, 4, 0, 0, LINEERR_INVALMEDIAMODE},
         {0, V, 0, 6, LINEMEDIAMODE_DATAMODEM, 0, LINEERR_INVALMEDIAMODE},
         {0, V, 0, 4, IV | LINEMEDIAMODE_G3FAX, 0, LINEERR_INVALMEDIAMODE},
@@ -548,7 +550,7 @@ static void test_open_close(void **state)
     struct w_shutdown s = {0};
     assert_int_equal(result(a, send_msg(a, W_SHUTDOWN, &s))->result, 0);
     assert_int_equal(srv.opens.count, 2);
-    assert_int_equal(req_close(a, h2), LINEERR_INVALLINEHANDLE);
+    assert_null(opens_find(&srv.opens, h2));
 
     /* A dropped connection releases its opens. */
     peer_free(b);
@@ -557,17 +559,25 @@ static void test_open_close(void **state)
     peer_free(a);
 }
 
-/* Request types this server does not implement yet are still answered. */
-static void test_unimplemented(void **state)
+/* lineShutdown is an application's last word: anything after it ends the
+ * connection (and only that one). */
+static void test_after_shutdown(void **state)
 {
     (void)state;
-    struct peer *p = connect_peer();
+    struct peer *p = connect_peer(), *other = connect_peer();
     hello(p);
-    struct w_proxystatus m = {0, 0x00020002, 1024};
-    assert_int_equal(result(p, send_msg(p, W_PROXYSTATUS, &m))->result,
-                     LINEERR_OPERATIONUNAVAIL);
-    assert_int_equal(req_negotiate(p, 0, 0x00010004, 0x00020002, NULL), 0);
+    hello(other);
+    assert_int_equal(req_open(p, 0, 0x00020002, 0, 2, 0, 0, NULL, NULL), 0);
+    struct w_shutdown s = {0};
+    assert_int_equal(result(p, send_msg(p, W_SHUTDOWN, &s))->result, 0);
+    assert_int_equal(srv.opens.count, 0);
+    struct w_negotiate m = {0, 0x00010004, 0x00020002};
+    send_msg(p, W_NEGOTIATE, &m);
+    assert_dropped(p);
+    assert_int_equal(srv.nclients, 1);
+    assert_int_equal(req_negotiate(other, 0, 0x00010004, 0x00020002, NULL), 0);
     peer_free(p);
+    peer_free(other);
 }
 
 /* Server stop: every open line of every client gets LINE_CLOSE. */
@@ -664,7 +674,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_caps_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unimplemented, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_after_shutdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_sends_line_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
