@@ -14,6 +14,36 @@
  * Handles (HAGENT, HAGENTSESSION) come from store_next_handle, a counter
  * kept in the store, so they are unique and never reused, also across
  * restarts.  All strings are UTF-8 and NUL-terminated.
+ *
+ * Every backend keeps these rules:
+ *  - Outside store_begin/store_commit each call is its own transaction.
+ *    A failed store_commit leaves the transaction rolled back.  Inside
+ *    one, a call refused for its record (ST_EXISTS, ST_NOTFOUND, ST_INUSE,
+ *    a bad string) changes nothing and the transaction goes on; any other
+ *    failure (disk full, I/O, lost connection) loses the transaction:
+ *    later writes and store_commit return that error; store_rollback.
+ *  - Strings longer than their field (ST_ID_MAX, ST_NAME_MAX incl. NUL),
+ *    not UTF-8, with control characters, or an empty agent id / group,
+ *    queue or activity name: ST_ERR.
+ *  - Adding a queue or a session whose group / agent does not exist:
+ *    ST_NOTFOUND.  Sessions name their group by GUID only (no reference),
+ *    so ended sessions keep it as history after the group is removed.
+ *  - store_group_remove: ST_INUSE while a queue is in the group or a
+ *    session in it is not ENDED.
+ *  - store_agent_remove: ST_INUSE while a session of the agent is not
+ *    ENDED; otherwise the agent goes with all its (ended) sessions.
+ *  - store_activity_remove resets the current activity of agents that had
+ *    it to 0 (none).
+ *  - store_agent_update and the other updates write every field of the
+ *    record (by handle / id).  A writer that keeps records in memory must
+ *    pick up store_changed before writing them back, or it may undo an
+ *    admin's change (a new PIN, say): check it after store_begin.
+ *  - A handle taken in a transaction that is rolled back may come again
+ *    (it was never committed, so nobody can have seen it answered).
+ *  - Order: agents by id, groups by name, queues and activities by id,
+ *    sessions by handle (oldest first).
+ *  - A callback of an iteration must not start the same iteration again;
+ *    other calls are allowed.
  */
 #ifndef TAPIX_ACD_STORE_H
 #define TAPIX_ACD_STORE_H
@@ -32,6 +62,8 @@ enum {
     ST_READONLY = -5, /* the database cannot be written */
     ST_BUSY = -6,     /* locked by another writer for too long */
     ST_CONN = -7,     /* connection to the database server lost */
+    ST_INUSE = -8,    /* still referenced: a group with queues or active sessions,
+                         an agent with active sessions */
 };
 
 #define ST_ID_MAX 64    /* agent IDs, OS user names: bytes incl. NUL */
@@ -82,7 +114,10 @@ struct st_session {
 struct acd_store;
 
 /* Open (creating and migrating the schema as needed).  Returns ST_OK and
-   *out, or an error with a reason in err. */
+   *out, or an error with a reason in err.  "sqlite:PATH?mode=ro" opens an
+   existing SQLite database read-only (writes then give ST_READONLY);
+   "?busy_timeout=MS" sets how long a write waits for another writer
+   (default 5000; options are joined with '&'). */
 int store_open(const char *url, struct acd_store **out, char *err, size_t errlen);
 void store_close(struct acd_store *s);
 /* The last error's text (never contains a PIN). */
