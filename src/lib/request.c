@@ -113,7 +113,8 @@ static LONG build_body(const struct px_type *t, struct tx_req *r, DWORD version,
             size_t end = (size_t)at + r->in_len;
             if (end > img->len && wbuf_reserve(img, end - img->len))
                 return (LONG)LINEERR_NOMEM;
-            memcpy(img->p + at, r->in, r->in_len);
+            if (r->in_len) /* lineAgentSpecific(..., NULL, 0): nothing, and no memcpy(NULL) */
+                memcpy(img->p + at, r->in, r->in_len);
             if (end > img->len)
                 img->len = end;
             if (t->in == PX_IN_GROUPLIST) { /* all of it is input */
@@ -137,11 +138,14 @@ LONG tx_line_error(HLINE h, LONG err)
 LONG tx_request(struct tx_req *r)
 {
     const struct px_type *t = px_type(r->type);
+    /* lineGetAgentCaps names hLineApp + device; every other one an hLine,
+       and hLine 0 is as invalid as any other unknown handle. */
+    bool by_app = t->type == LINEPROXYREQUEST_GETAGENTCAPS;
     struct tx_line line = {0};
-    struct tx_app *app = r->hline ? tx_app_of_line(r->hline, &line) : tx_app_get(r->happ);
+    struct tx_app *app = by_app ? tx_app_get(r->happ) : tx_app_of_line(r->hline, &line);
     if (!app)
-        return r->hline ? (LONG)LINEERR_INVALLINEHANDLE : (LONG)LINEERR_INVALAPPHANDLE;
-    DWORD version = r->hline ? line.version : r->app_version;
+        return by_app ? (LONG)LINEERR_INVALAPPHANDLE : (LONG)LINEERR_INVALLINEHANDLE;
+    DWORD version = by_app ? r->app_version : line.version;
     LONG rc = 0;
     if ((t->out != PX_OUT_NONE && t->out != PX_OUT_PARAMS && !r->out) ||
         (t->out == PX_OUT_PARAMS && !r->out && r->out_len))
@@ -151,7 +155,8 @@ LONG tx_request(struct tx_req *r)
         rc = (LONG)LINEERR_STRUCTURETOOSMALL;
     else if (t->in == PX_IN_GROUPLIST)
         rc = check_group_list(r->in, &r->in_len);
-    else if (r->hline && (version < t->min_version || !(line.served & (1u << t->type))))
+    /* not an else: lineSetAgentGroup's list check above must not skip it */
+    if (!rc && !by_app && (version < t->min_version || !(line.served & (1u << t->type))))
         rc = (LONG)LINEERR_OPERATIONUNAVAIL; /* no handler, or a newer function than the line */
     struct wbuf img = {0};
     if (!rc)

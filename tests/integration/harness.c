@@ -581,11 +581,11 @@ int proc_wait_sockets(pid_t pid, int want, int64_t deadline)
 
 /* ------------------------------------------------------------------ helpers */
 
-struct helper *helper_spawnv(const char *name, char *const args[])
+static struct helper *spawn_helper(const char *name, char *const args[], int with_stdin)
 {
     char path[PATH_MAX];
     char *argv[32];
-    int fds[2], n = 0;
+    int fds[2], ins[2] = { -1, -1 }, n = 0;
     pid_t parent = getpid();
     struct helper *h;
 
@@ -601,7 +601,14 @@ struct helper *helper_spawnv(const char *name, char *const args[])
     h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->in = -1;
     if (pipe2(fds, O_CLOEXEC) < 0) {
+        free(h);
+        return NULL;
+    }
+    if (with_stdin && pipe2(ins, O_CLOEXEC) < 0) {
+        close(fds[0]);
+        close(fds[1]);
         free(h);
         return NULL;
     }
@@ -610,6 +617,10 @@ struct helper *helper_spawnv(const char *name, char *const args[])
     if (h->pid < 0) {
         close(fds[0]);
         close(fds[1]);
+        if (with_stdin) {
+            close(ins[0]);
+            close(ins[1]);
+        }
         free(h);
         return NULL;
     }
@@ -619,13 +630,56 @@ struct helper *helper_spawnv(const char *name, char *const args[])
             _exit(127);
         if (dup2(fds[1], 1) < 0)
             _exit(127);
+        if (with_stdin && dup2(ins[0], 0) < 0)
+            _exit(127);
         execv(path, argv);
         _exit(127);
     }
     track_child(h->pid);
     close(fds[1]);
     h->out = fds[0];
+    if (with_stdin) {
+        close(ins[0]);
+        h->in = ins[1];
+    }
     return h;
+}
+
+struct helper *helper_spawnv(const char *name, char *const args[])
+{
+    return spawn_helper(name, args, 0);
+}
+
+struct helper *helper_spawn_io(const char *name, char *const args[])
+{
+    signal(SIGPIPE, SIG_IGN);
+    return spawn_helper(name, args, 1);
+}
+
+int helper_send(struct helper *h, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    int n;
+    size_t off = 0;
+
+    if (!h || h->in < 0)
+        return -1;
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof line - 1)
+        return -1;
+    line[n++] = '\n';
+    while (off < (size_t)n) {
+        ssize_t w = write(h->in, line + off, (size_t)n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        off += (size_t)w;
+    }
+    return 0;
 }
 
 struct helper *helper_spawn(const char *name, ...)
@@ -705,6 +759,8 @@ void helper_free(struct helper *h)
     }
     if (h->out >= 0)
         close(h->out);
+    if (h->in >= 0)
+        close(h->in);
     free(h);
 }
 

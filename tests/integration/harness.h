@@ -96,8 +96,9 @@ void srv_use(const struct srv *s);
 struct helper {
     pid_t pid;       /* 0 once reaped */
     int out;         /* read end of the helper's stdout, -1 when closed */
+    int in;          /* write end of its stdin (helper_spawn_io), else -1 */
     int status;      /* waitpid status once reaped */
-    char buf[4096];  /* bytes read from out and not yet returned */
+    char buf[65536]; /* bytes read from out and not yet returned */
     size_t len;
 };
 
@@ -111,6 +112,16 @@ struct helper *helper_spawn(const char *name, ...);
 /* Same with an argument vector: args[0..] are the arguments after NAME,
  * NULL-terminated. */
 struct helper *helper_spawnv(const char *name, char *const args[]);
+
+/* Like helper_spawnv, and the helper's stdin is a pipe that helper_send
+ * writes to (closing it gives the helper EOF).  SIGPIPE is ignored in the
+ * calling process from then on, so writing to a dead helper fails with
+ * EPIPE instead of killing the test. */
+struct helper *helper_spawn_io(const char *name, char *const args[]);
+
+/* Write one line (printf format, '\n' appended) to a helper_spawn_io
+ * helper's stdin.  Returns 0, or -1 (no stdin pipe, or the write failed). */
+int helper_send(struct helper *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Read one line (without the '\n') of the helper's stdout into buf, waiting

@@ -1,0 +1,322 @@
+/*
+ * helper_rawproxy - a proxy handler that speaks the wire protocol itself
+ * (src/common/wire.h) instead of using libtapi32, so that it can send what
+ * the library would refuse: the server must check every handler's output
+ * on its own (DESIGN §5.7).
+ *
+ *   helper_rawproxy [--dev N] [--ver HEX] [--types SPEC] [--priv HEX] [--mode MODE]
+ *       HELLO, then OPEN (privileges priv | LINEOPENOPTION_PROXY, the types);
+ *       prints "READY <hLine>" (or "OPENFAIL 0x<rc>", exit 3).  For every
+ *       LINE_PROXYREQUEST: "GOT <type>", then a RESPONSE by mode, then
+ *       "SENT <type>":
+ *         good            the test handler's answer (pt_answer)
+ *         bad-offsets | used-gt-total | no-nul | lone-surrogate
+ *                         pt_corrupt's hostile answer
+ *         needed-lt-used  a structure whose dwNeededSize < dwUsedSize
+ *         oversize        a consistent structure larger than the room given
+ *                         (dwTotalSize = dwUsedSize = given + 64)
+ *         short-handle    a 2-byte handle for CREATEAGENT[SESSION], else good
+ *         unknown-id      first a RESPONSE for a proxy id that does not exist,
+ *                         then the good one
+ *         positive-result a result that is no LINEERR_ value (5), no output
+ *         silent          no RESPONSE
+ *       With --steal-from H: right after READY, a RESPONSE (result 0, a
+ *       4-byte output) for every proxy id 1..2000, naming hLine H, then a
+ *       round trip, then "STOLEN": requests routed to another handler must
+ *       not be completed by this peer.
+ *       Exits 0 on EOF on stdin or when the server closes the connection.
+ *
+ *   helper_rawproxy --open-raw HEX [--dev N] [--ver HEX] [--priv HEX]
+ *       HELLO, then OPEN with exactly the bytes HEX as the proxy type list
+ *       ("-" for none); prints "OPEN 0x<result> <hLine>" and exits 0.
+ * Setup failures print "FAIL what" and exit 2; usage errors exit 64.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "proxytest.h"
+#include "sockpath.h"
+#include "varstruct.h"
+#include "wire.h"
+
+static int g_fd = -1;
+static struct wbuf g_in;
+static uint32_t g_seq;
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: helper_rawproxy [--dev N] [--ver HEX] [--types SPEC] [--priv HEX] "
+                    "[--mode MODE] | --open-raw HEX ...\n");
+    return 64;
+}
+
+static int send_msg(unsigned type, uint32_t seq, const void *msg)
+{
+    struct wbuf b = {0};
+    if (wire_encode(&b, type, seq, msg, WIRE_MAX_FRAME_DEFAULT))
+        return -1;
+    size_t off = 0;
+    while (off < b.len) {
+        ssize_t n = send(g_fd, b.p + off, b.len - off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            wbuf_free(&b);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    wbuf_free(&b);
+    return 0;
+}
+
+/* Read until one whole frame is buffered and decode it.  The frame stays in
+   g_in until the next call (decoded blobs point into it).  Returns 0, or -1
+   on EOF or a bad frame. */
+static size_t g_consumed;
+static int read_msg(unsigned *type, uint32_t *seq, union wire_msg *m)
+{
+    wbuf_consume(&g_in, g_consumed);
+    g_consumed = 0;
+    for (;;) {
+        if (g_in.len >= WIRE_HDR) {
+            long fl = wire_peek(g_in.p, g_in.len, WIRE_MAX_FRAME_DEFAULT);
+            if (fl < 0)
+                return -1;
+            if (g_in.len >= (size_t)fl) {
+                if (wire_decode(g_in.p, (uint32_t)fl, WIRE_MAX_FRAME_DEFAULT, type, seq, m))
+                    return -1;
+                g_consumed = (size_t)fl;
+                return 0;
+            }
+        }
+        if (wbuf_reserve(&g_in, 65536))
+            return -1;
+        ssize_t n = recv(g_fd, g_in.p + g_in.len, g_in.cap - g_in.len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        g_in.len += (size_t)n;
+    }
+}
+
+/* Send a request and wait for its RESULT (events before it are dropped). */
+static int call(unsigned type, const void *msg, struct w_result *res)
+{
+    uint32_t seq = ++g_seq;
+    if (send_msg(type, seq, msg))
+        return -1;
+    for (;;) {
+        unsigned t;
+        uint32_t s;
+        union wire_msg m;
+        if (read_msg(&t, &s, &m))
+            return -1;
+        if (t == W_RESULT && s == seq) {
+            *res = m.result;
+            return 0;
+        }
+    }
+}
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* Answer one LINE_PROXYREQUEST (data = the request image) by mode. */
+static void answer(uint32_t hline, uint32_t proxy_id, const struct wire_blob *data,
+                   const char *mode)
+{
+    if (data->len < PX_HDR + 4)
+        return;
+    uint32_t type = vs_get_u32(data->p, 24);
+    out("GOT %u", (unsigned)type);
+    if (!strcmp(mode, "silent"))
+        return;
+    const struct px_type *t = px_type(type);
+    /* a copy with slack, for outputs that claim more than the buffer */
+    uint8_t *req = calloc(1, (size_t)data->len + 256);
+    if (!req || !t) {
+        free(req);
+        return;
+    }
+    memcpy(req, data->p, data->len);
+    LONG result = !strcmp(mode, "positive-result") ? 5 : pt_answer(req, data->len);
+    int bad = pt_bad_kind(mode);
+    if (result == 0 && bad)
+        pt_corrupt(req, bad);
+    struct w_response r = {hline, proxy_id, (uint32_t)result, {NULL, 0}};
+    if (result == 0 || result == 5) {
+        switch (result ? PX_OUT_NONE : t->out) {
+        case PX_OUT_HANDLE:
+            r.out.p = req + t->out_off;
+            r.out.len = !strcmp(mode, "short-handle") ? 2 : 4;
+            break;
+        case PX_OUT_PARAMS:
+            r.out.p = req + 40;
+            r.out.len = vs_get_u32(req, 36);
+            if (r.out.len > data->len - 40 + 1)
+                r.out.len = data->len - 40 + 1;
+            break;
+        case PX_OUT_STRUCT: {
+            uint8_t *st = req + t->out_off;
+            if (!strcmp(mode, "needed-lt-used"))
+                vs_put_u32(st, 4, vs_get_u32(st, 8) - 1);
+            if (!strcmp(mode, "oversize")) {
+                uint32_t big = vs_get_u32(st, 0) + 64;
+                vs_put_u32(st, 0, big);
+                vs_put_u32(st, 4, big);
+                vs_put_u32(st, 8, big);
+            }
+            r.out.p = st;
+            r.out.len = vs_get_u32(st, 8);
+            if (r.out.len > data->len - t->out_off + 256)
+                r.out.len = data->len - t->out_off + 256;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    if (!strcmp(mode, "unknown-id")) {
+        struct w_response u = r;
+        u.proxy_id = proxy_id + 0x10000;
+        send_msg(W_RESPONSE, 0, &u);
+    }
+    send_msg(W_RESPONSE, 0, &r);
+    out("SENT %u", (unsigned)type);
+    free(req);
+}
+
+int main(int argc, char **argv)
+{
+    DWORD types[64];
+    int ntypes = pt_parse_types("all", types, 64);
+    uint32_t dev = 0, ver = 0x00020002, priv = LINECALLPRIVILEGE_NONE;
+    const char *mode = "good", *raw = NULL;
+    uint32_t steal = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v)
+            return usage();
+        i++;
+        if (!strcmp(a, "--dev"))
+            dev = (uint32_t)strtoul(v, NULL, 0);
+        else if (!strcmp(a, "--ver"))
+            ver = (uint32_t)strtoul(v, NULL, 0);
+        else if (!strcmp(a, "--priv"))
+            priv = (uint32_t)strtoul(v, NULL, 0);
+        else if (!strcmp(a, "--mode"))
+            mode = v;
+        else if (!strcmp(a, "--open-raw"))
+            raw = v;
+        else if (!strcmp(a, "--steal-from"))
+            steal = (uint32_t)strtoul(v, NULL, 0);
+        else if (!strcmp(a, "--types")) {
+            if ((ntypes = pt_parse_types(v, types, 64)) < 0)
+                return usage();
+        } else
+            return usage();
+    }
+
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (sockpath_resolve(NULL, path, sizeof path) ||
+        (g_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+        out("FAIL socket");
+        return 2;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    if (connect(g_fd, (struct sockaddr *)&sa, sizeof sa)) {
+        out("FAIL connect");
+        return 2;
+    }
+    struct w_hello hello = {WIRE_MAGIC, WIRE_PROTO, ver, (uint32_t)getpid(),
+                            wire_str("helper_rawproxy")};
+    struct w_result res;
+    if (call(W_HELLO, &hello, &res) || res.result) {
+        out("FAIL hello");
+        return 2;
+    }
+
+    uint8_t *blob = NULL;
+    long bloblen = 0;
+    if (raw && strcmp(raw, "-") && (bloblen = pt_unhex(raw, &blob)) < 0)
+        return usage();
+    struct w_open op = {
+        dev,
+        ver,
+        0,
+        priv | LINEOPENOPTION_PROXY,
+        0,
+        0,
+        {raw ? blob : (const uint8_t *)types, raw ? (uint32_t)bloblen : 4 * (uint32_t)ntypes}};
+    if (call(W_OPEN, &op, &res)) {
+        out("FAIL open");
+        return 2;
+    }
+    free(blob);
+    if (raw) {
+        out("OPEN 0x%08x %u", (unsigned)res.result, (unsigned)res.a);
+        return 0;
+    }
+    if (res.result) {
+        out("OPENFAIL 0x%08x", (unsigned)res.result);
+        return 3;
+    }
+    uint32_t hline = res.a;
+    out("READY %u", (unsigned)hline);
+    if (steal) {
+        static const uint8_t junk[4] = {0xAD, 0xDE, 0, 0};
+        for (uint32_t id = 1; id <= 2000; id++) {
+            struct w_response r = {steal, id, 0, {junk, sizeof junk}};
+            send_msg(W_RESPONSE, 0, &r);
+        }
+        struct w_negotiate ng = {dev, 0x00010004, 0x00020002};
+        if (call(W_NEGOTIATE, &ng, &res))
+            return 2;
+        out("STOLEN");
+    }
+
+    for (;;) {
+        /* frames already buffered first, then wait for socket or stdin */
+        struct pollfd pf[2] = {{g_fd, POLLIN, 0}, {0, POLLIN, 0}};
+        if (g_in.len <= g_consumed && poll(pf, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (g_in.len <= g_consumed && pf[1].revents) {
+            char c[256];
+            if (read(0, c, sizeof c) <= 0)
+                break;
+            continue;
+        }
+        unsigned t;
+        uint32_t s;
+        union wire_msg m;
+        if (read_msg(&t, &s, &m))
+            break;
+        if (t == W_EVENT && m.event.msg == LINE_PROXYREQUEST)
+            answer(m.event.hdevice, (uint32_t)m.event.p1, &m.event.data, mode);
+    }
+    wbuf_free(&g_in);
+    close(g_fd);
+    return 0;
+}
