@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sockpath.h"
+#include "varstruct.h"
 
 /* A synchronous call that gets no answer within this long fails instead of
    hanging the caller (the server is stopped, or wedged). */
@@ -143,6 +144,13 @@ LONG tx_connect(struct tx_app *app, const char *name, DWORD *num_devs)
     }
     rc = (LONG)m.result.result;
     *num_devs = m.result.a;
+    /* The server's frame limit, both ways; it sizes what we ask handlers
+       for.  Older or absent: keep the default. */
+    if (m.result.data.len == 4) {
+        uint32_t max = vs_get_u32(m.result.data.p, 0);
+        if (max >= 65536 && max <= (1u << 30))
+            app->max_frame = max;
+    }
     wbuf_free(&in);
     app->next_seq = 1;
     return rc;

@@ -114,6 +114,7 @@ struct tx_preq {
     /* The handler owns the buffer and may scribble on it: what the library
        relies on is kept here, as it arrived. */
     uint32_t type, size, client_version;
+    uint32_t params_size; /* AGENTSPECIFIC: dwSize as it arrived */
     bool cancelled;
     LINEPROXYREQUEST *req; /* what the app sees, dwSize bytes */
 };

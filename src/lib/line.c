@@ -34,7 +34,13 @@ static void opened(struct tx_app *app, struct tx_reply *r, void *arg)
     uint32_t served = 0;
     if (r->len == 4)
         memcpy(&served, r->data, 4);
-    *line = (struct tx_line){r->a, app, ctx->instance, r->b, ctx->version, served, ctx->handles};
+    *line = (struct tx_line){.h = r->a,
+                             .app = app,
+                             .instance = ctx->instance,
+                             .device = r->b,
+                             .version = ctx->version,
+                             .served = served,
+                             .handles = ctx->handles};
 }
 
 /*

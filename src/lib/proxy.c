@@ -40,8 +40,15 @@ void tx_proxy_request_event(struct tx_app *app, const struct w_event *ev)
         return;
     }
     memcpy(req, ev->data.p, ev->data.len);
-    *q = (struct tx_preq){app, ev->hdevice, (uint32_t)ev->p1, 0, t->type, ev->data.len,
-                          req->dwClientAppAPIVersion, false, req};
+    *q = (struct tx_preq){.app = app,
+                          .hline = ev->hdevice,
+                          .proxy_id = (uint32_t)ev->p1,
+                          .type = t->type,
+                          .size = ev->data.len,
+                          .client_version = req->dwClientAppAPIVersion,
+                          .req = req};
+    if (t->out == PX_OUT_PARAMS)
+        q->params_size = vs_get_u32(req, 36);
     if (t->out == PX_OUT_STRUCT) {
         q->given = ev->data.len >= t->out_off + 4 ? vs_get_u32(req, t->out_off) : 0;
         if (q->given < 12 || q->given > ev->data.len - t->out_off) {
@@ -110,9 +117,14 @@ static LONG response_output(const struct tx_preq *q, const struct px_type *t,
         out->len = 4;
         return 0;
     case PX_OUT_PARAMS:
+        /* The block goes back at most as large as it came, whatever the
+           handler wrote into dwSize (checked against the size as it
+           arrived, not against the handler's memory). */
         out->p = r + t->out_off;
         out->len = vs_get_u32(r, 36);
-        return out->len > size - t->out_off ? (LONG)LINEERR_INVALPARAM : 0;
+        return out->len > q->params_size || out->len > size - t->out_off
+                   ? (LONG)LINEERR_INVALPARAM
+                   : 0;
     case PX_OUT_STRUCT: {
         const uint8_t *st = r + t->out_off;
         uint32_t used = vs_get_u32(st, 8);

@@ -72,13 +72,22 @@ static void *callback_main(void *arg)
         pthread_mutex_lock(&app->mu);
     }
     pthread_mutex_unlock(&app->mu);
+    tx_app_put(app); /* the thread's own reference */
     return NULL;
 }
 
 int tx_queue_start_callbacks(struct tx_app *app)
 {
-    if (pthread_create(&app->cb_thread, NULL, callback_main, app))
+    /* The thread holds a reference: when the app calls lineShutdown from
+       inside its callback, the thread is detached and still touches the
+       app after the callback returns. */
+    pthread_mutex_lock(&tx_lock);
+    tx_app_ref_locked(app);
+    pthread_mutex_unlock(&tx_lock);
+    if (pthread_create(&app->cb_thread, NULL, callback_main, app)) {
+        tx_app_put(app);
         return -1;
+    }
     app->cb_running = true;
     return 0;
 }

@@ -78,7 +78,8 @@ static LONG check_group_list(const void *list, uint32_t *len)
 }
 
 /* Build the LINEPROXYREQUEST image of r (see docs/PROTOCOL.md). */
-static LONG build_body(const struct px_type *t, struct tx_req *r, DWORD version, struct wbuf *img)
+static LONG build_body(const struct px_type *t, struct tx_req *r, DWORD version, uint32_t max_frame,
+                       struct wbuf *img)
 {
     uint32_t fixed = PX_HDR + t->union_size;
     if (t->out == PX_OUT_STRUCT) /* room is added by the server */
@@ -93,7 +94,9 @@ static LONG build_body(const struct px_type *t, struct tx_req *r, DWORD version,
         /* The handler writes UTF-16; an A caller's buffer holds the UTF-8
            form, at most half as long, so the handler gets twice the room. */
         uint64_t give = r->wide ? r->out_len : (uint64_t)r->out_len * 2;
-        uint32_t cap = WIRE_MAX_FRAME_DEFAULT - 4096 - t->out_off;
+        /* capped so that the request, with the names the server adds,
+           fits the server's frame limit */
+        uint32_t cap = max_frame - 4096 - t->out_off;
         vs_put_u32(img->p, t->out_off, give > cap ? cap : (uint32_t)give);
     }
     if (t->in == PX_IN_STRINGS) {
@@ -160,7 +163,7 @@ LONG tx_request(struct tx_req *r)
         rc = (LONG)LINEERR_OPERATIONUNAVAIL; /* no handler, or a newer function than the line */
     struct wbuf img = {0};
     if (!rc)
-        rc = build_body(t, r, version, &img);
+        rc = build_body(t, r, version, app->max_frame, &img);
     struct tx_pending *p = rc ? NULL : malloc(sizeof *p);
     if (!rc && !p)
         rc = (LONG)LINEERR_NOMEM;
@@ -169,8 +172,14 @@ LONG tx_request(struct tx_req *r)
         tx_app_put(app);
         return rc;
     }
-    *p = (struct tx_pending){0, app, r->hline, line.instance, t->type, r->out, r->out_len,
-                             version, r->wide};
+    *p = (struct tx_pending){.app = app,
+                             .hline = r->hline,
+                             .instance = line.instance,
+                             .type = t->type,
+                             .out = r->out,
+                             .out_len = r->out_len,
+                             .version = version,
+                             .wide = r->wide};
     pthread_mutex_lock(&tx_lock);
     p->reqid = new_reqid();
     if (tx_htab_put(&tx_pending, p->reqid, p))

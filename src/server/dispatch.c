@@ -58,7 +58,11 @@ static void on_hello(struct server *srv, struct client *c, uint32_t seq,
     log_info("client #%llu: application '%s' pid %u api %08x (user %s, peer pid %d)", CID(c),
              c->app_name ? c->app_name : "?", m->pid, m->api_version, c->user,
              (int)c->peer_pid);
-    client_reply(c, seq, 0, srv->cfg.lines.n, LINES_API_HIGH, NULL, 0);
+    /* data: the server's maximum frame size, so the library sizes what it
+       asks handlers for (DESIGN §5.7) and what it accepts by the same bound */
+    uint8_t max[4];
+    vs_put_u32(max, 0, srv->cfg.max_frame);
+    client_reply(c, seq, 0, srv->cfg.lines.n, LINES_API_HIGH, max, sizeof max);
 }
 
 static void on_negotiate(struct server *srv, struct client *c, uint32_t seq,
