@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -350,6 +351,14 @@ static void *io_main(void *arg)
     return NULL;
 }
 
+void tx_block_signals(sigset_t *all, sigset_t *old)
+{
+    /* The library's threads take no signals: an app's handlers, sigwait
+       and signalfd keep working as if the library had no threads. */
+    sigfillset(all);
+    pthread_sigmask(SIG_BLOCK, all, old);
+}
+
 static void io_init(void)
 {
     io_epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -359,10 +368,13 @@ static void io_init(void)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigset_t all, old;
+    tx_block_signals(&all, &old);
     if (pthread_create(&t, &attr, io_main, NULL)) {
         close(io_epfd);
         io_epfd = -1;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
 }
 

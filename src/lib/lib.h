@@ -19,6 +19,7 @@
 #define TAPIX_LIB_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -141,6 +142,9 @@ LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply
 /* Send a one-way frame (seq 0); 0 or a LINEERR_. */
 LONG tx_send(struct tx_app *app, unsigned type, const void *msg);
 int tx_io_register(struct tx_app *app);
+/* Block every signal in the calling thread (to create a library thread
+   that takes none); *old gets the mask to restore. */
+void tx_block_signals(sigset_t *all, sigset_t *old);
 void tx_reply_free(struct tx_reply *r);
 
 /* request.c: the requesting side of the proxy machinery */

@@ -8,6 +8,7 @@
 #include "lib.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -84,7 +85,11 @@ int tx_queue_start_callbacks(struct tx_app *app)
     pthread_mutex_lock(&tx_lock);
     tx_app_ref_locked(app);
     pthread_mutex_unlock(&tx_lock);
-    if (pthread_create(&app->cb_thread, NULL, callback_main, app)) {
+    sigset_t all, old;
+    tx_block_signals(&all, &old);
+    int rc = pthread_create(&app->cb_thread, NULL, callback_main, app);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) {
         tx_app_put(app);
         return -1;
     }
