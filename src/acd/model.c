@@ -1,0 +1,736 @@
+/* model.c - the in-memory ACD model and its write-through (model.h). */
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tapi.h"
+
+int64_t model_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- u32map ---------------------------------------------------------------------- */
+
+static uint32_t mix32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+static void u32map_free(struct u32map *t)
+{
+    free(t->keys);
+    free(t->vals);
+    memset(t, 0, sizeof *t);
+}
+
+static uint32_t u32map_get(const struct u32map *t, uint32_t key)
+{
+    if (!t->cap)
+        return M_NONE;
+    uint32_t mask = t->cap - 1;
+    for (uint32_t i = mix32(key) & mask;; i = (i + 1) & mask) {
+        if (!t->vals[i])
+            return M_NONE;
+        if (t->keys[i] == key)
+            return t->vals[i] - 1;
+    }
+}
+
+static int u32map_grow(struct u32map *t)
+{
+    uint32_t ncap = t->cap ? t->cap * 2 : 64;
+    if (!ncap)
+        return -1;
+    uint32_t *k = calloc(ncap, sizeof *k), *v = calloc(ncap, sizeof *v);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return -1;
+    }
+    for (uint32_t i = 0; i < t->cap; i++) {
+        if (!t->vals[i])
+            continue;
+        uint32_t j = mix32(t->keys[i]) & (ncap - 1);
+        while (v[j])
+            j = (j + 1) & (ncap - 1);
+        k[j] = t->keys[i];
+        v[j] = t->vals[i];
+    }
+    free(t->keys);
+    free(t->vals);
+    t->keys = k;
+    t->vals = v;
+    t->cap = ncap;
+    return 0;
+}
+
+/* Insert or replace key -> idx.  0 or -1 (no memory). */
+static int u32map_put(struct u32map *t, uint32_t key, uint32_t idx)
+{
+    if ((uint64_t)(t->n + 1) * 2 > t->cap && u32map_grow(t))
+        return -1;
+    uint32_t mask = t->cap - 1;
+    uint32_t i = mix32(key) & mask;
+    while (t->vals[i] && t->keys[i] != key)
+        i = (i + 1) & mask;
+    if (!t->vals[i])
+        t->n++;
+    t->keys[i] = key;
+    t->vals[i] = idx + 1;
+    return 0;
+}
+
+/* --- agents ------------------------------------------------------------------------ */
+
+static uint32_t fnv1a(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+/* Rebuild both agent indexes.  0 or -1. */
+static int index_agents(struct acd_model *m)
+{
+    u32map_free(&m->agent_by_handle);
+    free(m->agent_by_id);
+    m->agent_by_id = NULL;
+    m->id_cap = 0;
+    uint32_t cap = 16;
+    while (cap < m->nagents * 2u + 2)
+        cap *= 2;
+    m->agent_by_id = calloc(cap, sizeof *m->agent_by_id);
+    if (!m->agent_by_id)
+        return -1;
+    m->id_cap = cap;
+    for (uint32_t i = 0; i < m->nagents; i++) {
+        if (u32map_put(&m->agent_by_handle, m->agents[i].a.handle, i))
+            return -1;
+        uint32_t j = fnv1a(m->agents[i].a.id) & (cap - 1);
+        while (m->agent_by_id[j])
+            j = (j + 1) & (cap - 1);
+        m->agent_by_id[j] = i + 1;
+    }
+    return 0;
+}
+
+struct m_agent *model_agent(struct acd_model *m, uint32_t handle)
+{
+    uint32_t i = u32map_get(&m->agent_by_handle, handle);
+    return i == M_NONE ? NULL : &m->agents[i];
+}
+
+struct m_agent *model_agent_by_id(struct acd_model *m, const char *id)
+{
+    if (!m->id_cap || !id)
+        return NULL;
+    uint32_t mask = m->id_cap - 1;
+    for (uint32_t j = fnv1a(id) & mask; m->agent_by_id[j]; j = (j + 1) & mask) {
+        struct m_agent *a = &m->agents[m->agent_by_id[j] - 1];
+        if (!strcmp(a->a.id, id))
+            return a;
+    }
+    return NULL;
+}
+
+struct m_agent *model_agent_by_user(struct acd_model *m, const char *user)
+{
+    struct m_agent *best = NULL;
+    if (!user || !*user)
+        return NULL;
+    for (uint32_t i = 0; i < m->nagents; i++) {
+        struct m_agent *a = &m->agents[i];
+        if (a->a.os_user[0] && !strcmp(a->a.os_user, user) &&
+            (!best || a->a.handle < best->a.handle))
+            best = a;
+    }
+    return best;
+}
+
+static int agent_reserve(struct m_agent *a)
+{
+    if (a->nsess == a->capsess) {
+        uint32_t ncap = a->capsess ? a->capsess * 2 : 4;
+        uint32_t *p = realloc(a->sess, (size_t)ncap * sizeof *p);
+        if (!p)
+            return -1;
+        a->sess = p;
+        a->capsess = ncap;
+    }
+    return 0;
+}
+
+static int agent_push_session(struct m_agent *a, uint32_t idx)
+{
+    if (agent_reserve(a))
+        return -1;
+    a->sess[a->nsess++] = idx;
+    return 0;
+}
+
+/* Stored runtime values an app could not have set: shown as the defaults. */
+static void agent_normalise(struct st_agent *a)
+{
+    if (!a->state)
+        a->state = LINEAGENTSTATEEX_NOTREADY;
+    if (!a->period)
+        a->period = M_DEFAULT_PERIOD;
+}
+
+/* --- groups, queues, activities ------------------------------------------------------ */
+
+uint32_t model_group_index(const struct acd_model *m, const st_guid *g)
+{
+    for (uint32_t i = 0; i < m->ngroups; i++)
+        if (m->groups[i].alive && !memcmp(m->groups[i].guid.b, g->b, 16))
+            return i;
+    return M_NONE;
+}
+
+/* Any slot with this GUID, alive or not. */
+static uint32_t group_slot(const struct acd_model *m, const st_guid *g)
+{
+    for (uint32_t i = 0; i < m->ngroups; i++)
+        if (!memcmp(m->groups[i].guid.b, g->b, 16))
+            return i;
+    return M_NONE;
+}
+
+static int group_append(struct acd_model *m, const st_guid *g, const char *name, bool alive)
+{
+    if (m->ngroups == m->capgroups) {
+        uint32_t ncap = m->capgroups ? m->capgroups * 2 : 8;
+        struct m_group *p = realloc(m->groups, (size_t)ncap * sizeof *p);
+        if (!p)
+            return -1;
+        m->groups = p;
+        m->capgroups = ncap;
+    }
+    struct m_group *x = &m->groups[m->ngroups++];
+    memset(x, 0, sizeof *x);
+    x->guid = *g;
+    snprintf(x->name, sizeof x->name, "%s", name);
+    x->alive = alive;
+    return 0;
+}
+
+struct st_queue *model_queue(struct acd_model *m, uint32_t id)
+{
+    for (uint32_t i = 0; i < m->nqueues; i++)
+        if (m->queues[i].id == id)
+            return &m->queues[i];
+    return NULL;
+}
+
+const struct st_activity *model_activity(const struct acd_model *m, uint32_t id)
+{
+    for (uint32_t i = 0; i < m->nacts; i++)
+        if (m->acts[i].id == id)
+            return &m->acts[i];
+    return NULL;
+}
+
+/* --- loading ------------------------------------------------------------------------- */
+
+/* Growable arrays the store callbacks fill. */
+struct dir {
+    struct st_agent *agents;
+    uint32_t nagents, capagents;
+    struct st_group *groups;
+    uint32_t ngroups, capgroups;
+    struct st_queue *queues;
+    uint32_t nqueues, capqueues;
+    struct st_activity *acts;
+    uint32_t nacts, capacts;
+};
+
+static int grow(void **p, uint32_t *cap, uint32_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    uint32_t ncap = *cap ? *cap * 2 : 16;
+    void *q = realloc(*p, (size_t)ncap * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = ncap;
+    return 0;
+}
+
+#define PUSH(d, arr, n, cap, val)                                                                  \
+    do {                                                                                           \
+        if (grow((void **)&(d)->arr, &(d)->cap, (d)->n, sizeof *(d)->arr))                         \
+            return ST_ERR;                                                                         \
+        (d)->arr[(d)->n++] = *(val);                                                               \
+    } while (0)
+
+static int on_agent(void *arg, const struct st_agent *a)
+{
+    struct dir *d = arg;
+    PUSH(d, agents, nagents, capagents, a);
+    return 0;
+}
+
+static int on_group(void *arg, const struct st_group *g)
+{
+    struct dir *d = arg;
+    PUSH(d, groups, ngroups, capgroups, g);
+    return 0;
+}
+
+static int on_queue(void *arg, const struct st_queue *q)
+{
+    struct dir *d = arg;
+    PUSH(d, queues, nqueues, capqueues, q);
+    return 0;
+}
+
+static int on_activity(void *arg, const struct st_activity *a)
+{
+    struct dir *d = arg;
+    PUSH(d, acts, nacts, capacts, a);
+    return 0;
+}
+
+static void dir_free(struct dir *d)
+{
+    free(d->agents);
+    free(d->groups);
+    free(d->queues);
+    free(d->acts);
+    memset(d, 0, sizeof *d);
+}
+
+static int dir_read(struct acd_store *st, struct dir *d)
+{
+    memset(d, 0, sizeof *d);
+    int rc = store_agents(st, on_agent, d);
+    if (!rc)
+        rc = store_groups(st, on_group, d);
+    if (!rc)
+        rc = store_queues(st, on_queue, d);
+    if (!rc)
+        rc = store_activities(st, on_activity, d);
+    if (rc) {
+        dir_free(d);
+        return rc < 0 ? rc : ST_ERR;
+    }
+    return ST_OK;
+}
+
+static int cmp_agent_handle(const void *x, const void *y)
+{
+    const struct st_agent *a = x, *b = y;
+    return (a->handle > b->handle) - (a->handle < b->handle);
+}
+
+static int sess_reserve(struct acd_model *m, uint32_t more)
+{
+    if ((uint64_t)m->nsess + more <= m->capsess)
+        return 0;
+    uint64_t ncap = m->capsess ? m->capsess : 64;
+    while (ncap < (uint64_t)m->nsess + more)
+        ncap *= 2;
+    if (ncap > UINT32_MAX)
+        return -1;
+    struct m_session *p = realloc(m->sess, (size_t)ncap * sizeof *p);
+    if (!p)
+        return -1;
+    m->sess = p;
+    m->capsess = (uint32_t)ncap;
+    return 0;
+}
+
+static void to_mem(struct m_session *d, const struct st_session *s, uint32_t gi)
+{
+    memset(d, 0, sizeof *d);
+    d->handle = s->handle;
+    d->agent = s->agent;
+    d->line = s->line;
+    d->address = s->address;
+    d->start_ms = s->start_ms;
+    d->end_ms = s->end_ms;
+    d->group = gi;
+    d->state = (uint8_t)s->state;
+    d->next_state = (uint8_t)s->next_state;
+    d->calls = s->calls;
+    d->talk_s = s->talk_s;
+    d->call_s = s->call_s;
+    d->wrapup_s = s->wrapup_s;
+    d->longest_answer_s = s->longest_answer_s;
+    d->total_answer_s = s->total_answer_s;
+}
+
+static void to_store(struct st_session *d, const struct acd_model *m, const struct m_session *s)
+{
+    memset(d, 0, sizeof *d);
+    d->handle = s->handle;
+    d->agent = s->agent;
+    d->group = m->groups[s->group].guid;
+    d->line = s->line;
+    d->address = s->address;
+    d->state = s->state;
+    d->next_state = s->next_state;
+    d->start_ms = s->start_ms;
+    d->end_ms = s->end_ms;
+    d->calls = s->calls;
+    d->talk_s = s->talk_s;
+    d->call_s = s->call_s;
+    d->wrapup_s = s->wrapup_s;
+    d->longest_answer_s = s->longest_answer_s;
+    d->total_answer_s = s->total_answer_s;
+}
+
+static int on_session(void *arg, const struct st_session *s)
+{
+    struct acd_model *m = arg;
+    if (sess_reserve(m, 1))
+        return ST_ERR;
+    uint32_t gi = group_slot(m, &s->group);
+    if (gi == M_NONE) {
+        /* A group removed from the directory: keep its GUID for the session. */
+        if (group_append(m, &s->group, "", false))
+            return ST_ERR;
+        gi = m->ngroups - 1;
+    }
+    to_mem(&m->sess[m->nsess++], s, gi);
+    return 0;
+}
+
+static int cmp_sess_handle(const void *x, const void *y)
+{
+    const struct m_session *a = x, *b = y;
+    return (a->handle > b->handle) - (a->handle < b->handle);
+}
+
+int model_load(struct acd_model *m, struct acd_store *st)
+{
+    memset(m, 0, sizeof *m);
+    m->st = st;
+    struct dir d;
+    int rc = dir_read(st, &d);
+    if (rc)
+        return rc;
+    /* groups */
+    for (uint32_t i = 0; i < d.ngroups && !rc; i++)
+        if (group_append(m, &d.groups[i].guid, d.groups[i].name, true))
+            rc = ST_ERR;
+    /* agents, by handle so that "the first bound agent" is stable */
+    if (!rc && d.nagents) {
+        qsort(d.agents, d.nagents, sizeof *d.agents, cmp_agent_handle);
+        m->agents = calloc(d.nagents, sizeof *m->agents);
+        if (!m->agents)
+            rc = ST_ERR;
+        for (uint32_t i = 0; !rc && i < d.nagents; i++) {
+            m->agents[i].a = d.agents[i];
+            agent_normalise(&m->agents[i].a);
+        }
+        if (!rc)
+            m->nagents = m->capagents = d.nagents;
+    }
+    if (!rc && index_agents(m))
+        rc = ST_ERR;
+    m->queues = d.queues;
+    m->nqueues = d.nqueues;
+    d.queues = NULL;
+    for (uint32_t i = 0; i < m->nqueues; i++)
+        if (!m->queues[i].period)
+            m->queues[i].period = M_DEFAULT_PERIOD;
+    m->acts = d.acts;
+    m->nacts = d.nacts;
+    d.acts = NULL;
+    dir_free(&d);
+    /* sessions, oldest (lowest handle) first */
+    if (!rc) {
+        rc = store_sessions(st, on_session, m);
+        if (rc > 0)
+            rc = ST_ERR;
+    }
+    if (!rc && m->nsess) {
+        qsort(m->sess, m->nsess, sizeof *m->sess, cmp_sess_handle);
+        for (uint32_t i = 0; i < m->nsess && !rc; i++) {
+            if (u32map_put(&m->sess_by_handle, m->sess[i].handle, i))
+                rc = ST_ERR;
+            struct m_agent *a = model_agent(m, m->sess[i].agent);
+            if (!rc && a && agent_push_session(a, i))
+                rc = ST_ERR;
+        }
+    }
+    if (rc) {
+        model_free(m);
+        m->st = st;
+    }
+    return rc;
+}
+
+void model_free(struct acd_model *m)
+{
+    for (uint32_t i = 0; i < m->nagents; i++)
+        free(m->agents[i].sess);
+    free(m->agents);
+    u32map_free(&m->agent_by_handle);
+    free(m->agent_by_id);
+    free(m->groups);
+    free(m->queues);
+    free(m->acts);
+    free(m->sess);
+    u32map_free(&m->sess_by_handle);
+    memset(m, 0, sizeof *m);
+}
+
+/* --- directory reload ------------------------------------------------------------------ */
+
+static int note(struct m_change **ch, size_t *n, size_t *cap, int kind, uint32_t id)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        struct m_change *p = realloc(*ch, nc * sizeof *p);
+        if (!p)
+            return -1;
+        *ch = p;
+        *cap = nc;
+    }
+    (*ch)[*n].kind = kind;
+    (*ch)[(*n)++].id = id;
+    return 0;
+}
+
+int model_reload_directory(struct acd_model *m, struct m_change **chp, size_t *nchp)
+{
+    struct dir d;
+    int rc = dir_read(m->st, &d);
+    if (rc)
+        return rc;
+    struct m_change *ch = *chp;
+    size_t nch = *nchp, capch = nch;
+    struct m_agent *agents = NULL;
+    /* Everything that can fail (memory) first, on copies. */
+    uint32_t ng_extra = 0;
+    for (uint32_t i = 0; i < d.ngroups; i++)
+        if (group_slot(m, &d.groups[i].guid) == M_NONE)
+            ng_extra++;
+    if (d.nagents && !(agents = calloc(d.nagents, sizeof *agents)))
+        goto nomem;
+    while (m->ngroups + ng_extra > m->capgroups) {
+        uint32_t ncap = m->capgroups ? m->capgroups * 2 : 8;
+        struct m_group *p = realloc(m->groups, (size_t)ncap * sizeof *p);
+        if (!p)
+            goto nomem;
+        m->groups = p;
+        m->capgroups = ncap;
+    }
+    /* groups */
+    bool *seen = calloc(m->ngroups + 1, sizeof *seen);
+    if (!seen)
+        goto nomem;
+    uint32_t old_ngroups = m->ngroups;
+    for (uint32_t i = 0; i < d.ngroups; i++) {
+        uint32_t gi = group_slot(m, &d.groups[i].guid);
+        if (gi == M_NONE) {
+            group_append(m, &d.groups[i].guid, d.groups[i].name, true); /* room reserved */
+            note(&ch, &nch, &capch, MC_NEWGROUP, 0);
+            continue;
+        }
+        seen[gi] = true;
+        snprintf(m->groups[gi].name, sizeof m->groups[gi].name, "%s", d.groups[i].name);
+        if (!m->groups[gi].alive) {
+            m->groups[gi].alive = true;
+            note(&ch, &nch, &capch, MC_NEWGROUP, 0);
+        }
+    }
+    for (uint32_t gi = 0; gi < old_ngroups; gi++) {
+        if (m->groups[gi].alive && !seen[gi]) {
+            m->groups[gi].alive = false;
+            note(&ch, &nch, &capch, MC_GROUPREMOVED, 0);
+        }
+    }
+    free(seen);
+    /* queues */
+    for (uint32_t i = 0; i < d.nqueues; i++) {
+        struct st_queue *old = model_queue(m, d.queues[i].id);
+        if (!old)
+            note(&ch, &nch, &capch, MC_NEWQUEUE, d.queues[i].id);
+        if (!d.queues[i].period)
+            d.queues[i].period = old ? old->period : M_DEFAULT_PERIOD;
+    }
+    for (uint32_t i = 0; i < m->nqueues; i++) {
+        bool found = false;
+        for (uint32_t k = 0; k < d.nqueues && !found; k++)
+            found = d.queues[k].id == m->queues[i].id;
+        if (!found)
+            note(&ch, &nch, &capch, MC_QUEUEREMOVED, m->queues[i].id);
+    }
+    free(m->queues);
+    m->queues = d.queues;
+    m->nqueues = d.nqueues;
+    d.queues = NULL;
+    free(m->acts);
+    m->acts = d.acts;
+    m->nacts = d.nacts;
+    d.acts = NULL;
+    /* agents: directory fields from the store, runtime fields and session
+       lists of the ones we have from memory */
+    if (d.nagents)
+        qsort(d.agents, d.nagents, sizeof *d.agents, cmp_agent_handle);
+    for (uint32_t i = 0; i < d.nagents; i++) {
+        struct m_agent *old = model_agent(m, d.agents[i].handle);
+        agents[i].a = d.agents[i];
+        if (old) {
+            agents[i].a.state = old->a.state;
+            agents[i].a.next_state = old->a.next_state;
+            agents[i].a.period = old->a.period;
+            agents[i].a.activity = old->a.activity;
+            agents[i].sess = old->sess;
+            agents[i].nsess = old->nsess;
+            agents[i].capsess = old->capsess;
+            old->sess = NULL;
+        } else {
+            agent_normalise(&agents[i].a);
+            note(&ch, &nch, &capch, MC_NEWAGENT, d.agents[i].handle);
+            /* sessions it may already have (an agent re-added under a handle
+               we did not know: only possible after an outside restore) */
+            for (uint32_t s = 0; s < m->nsess; s++)
+                if (m->sess[s].agent == d.agents[i].handle)
+                    agent_push_session(&agents[i], s);
+        }
+    }
+    for (uint32_t i = 0; i < d.nagents; i++)
+        if (agents[i].a.activity && !model_activity(m, agents[i].a.activity))
+            agents[i].a.activity = 0; /* the activity left the directory */
+    for (uint32_t i = 0; i < m->nagents; i++)
+        free(m->agents[i].sess);
+    free(m->agents);
+    m->agents = agents;
+    m->nagents = m->capagents = d.nagents;
+    dir_free(&d);
+    *chp = ch;
+    *nchp = nch;
+    return index_agents(m) ? ST_ERR : ST_OK;
+nomem:
+    free(agents);
+    dir_free(&d);
+    *chp = ch;
+    *nchp = nch;
+    return ST_ERR;
+}
+
+/* --- writes -------------------------------------------------------------------------------- */
+
+static int failed(struct acd_model *m, int rc)
+{
+    if (!rc)
+        return ST_OK;
+    if (rc > 0)
+        rc = ST_ERR;
+    if (!m->store_err)
+        m->store_err = rc;
+    return rc;
+}
+
+void model_clear_err(struct acd_model *m)
+{
+    m->store_err = ST_OK;
+}
+
+int model_agent_update(struct acd_model *m, struct m_agent *a, const struct st_agent *n)
+{
+    m->writes++;
+    if (m->store_err)
+        return m->store_err; /* the transaction is already lost */
+    int rc = store_agent_update(m->st, n);
+    if (rc)
+        return failed(m, rc);
+    a->a = *n;
+    return ST_OK;
+}
+
+int model_session_add(struct acd_model *m, struct m_agent *a, uint32_t gi, uint32_t line,
+                      uint32_t address, int64_t now_ms, struct m_session **out)
+{
+    m->writes++;
+    if (m->store_err)
+        return m->store_err; /* the transaction is already lost */
+    if (sess_reserve(m, 1) || agent_reserve(a))
+        return failed(m, ST_ERR);
+    struct st_session ss;
+    memset(&ss, 0, sizeof ss);
+    ss.agent = a->a.handle;
+    ss.group = m->groups[gi].guid;
+    ss.line = line;
+    ss.address = address;
+    ss.state = LINEAGENTSESSIONSTATE_NOTREADY;
+    ss.start_ms = now_ms;
+    int rc = store_session_add(m->st, &ss);
+    if (!rc && !ss.handle)
+        rc = ST_ERR;
+    if (rc)
+        return failed(m, rc);
+    uint32_t idx = m->nsess;
+    if (u32map_put(&m->sess_by_handle, ss.handle, idx))
+        return failed(m, ST_ERR);
+    to_mem(&m->sess[m->nsess++], &ss, gi);
+    a->sess[a->nsess++] = idx; /* room reserved above */
+    *out = &m->sess[idx];
+    return ST_OK;
+}
+
+int model_session_set(struct acd_model *m, struct m_session *s, uint32_t state, uint32_t next,
+                      int64_t now_ms)
+{
+    struct m_session n = *s;
+    n.state = (uint8_t)state;
+    n.next_state = (uint8_t)next;
+    if (state == LINEAGENTSESSIONSTATE_ENDED && !n.end_ms)
+        n.end_ms = now_ms > n.start_ms ? now_ms : n.start_ms;
+    struct st_session ss;
+    to_store(&ss, m, &n);
+    m->writes++;
+    if (m->store_err)
+        return m->store_err; /* the transaction is already lost */
+    int rc = store_session_update(m->st, &ss);
+    if (rc)
+        return failed(m, rc);
+    *s = n;
+    return ST_OK;
+}
+
+int model_queue_set_period(struct acd_model *m, struct st_queue *q, uint32_t period)
+{
+    struct st_queue n = *q;
+    n.period = period;
+    m->writes++;
+    if (m->store_err)
+        return m->store_err; /* the transaction is already lost */
+    int rc = store_queue_update(m->st, &n);
+    if (rc)
+        return failed(m, rc);
+    *q = n;
+    return ST_OK;
+}
+
+struct m_session *model_session(struct acd_model *m, uint32_t handle)
+{
+    uint32_t i = u32map_get(&m->sess_by_handle, handle);
+    return i == M_NONE ? NULL : &m->sess[i];
+}
+
+size_t model_session_bytes(const struct acd_model *m)
+{
+    size_t b = (size_t)m->capsess * sizeof(struct m_session) +
+               (size_t)m->sess_by_handle.cap * 2 * sizeof(uint32_t);
+    for (uint32_t i = 0; i < m->nagents; i++)
+        b += (size_t)m->agents[i].capsess * sizeof(uint32_t);
+    return b;
+}
