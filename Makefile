@@ -58,6 +58,8 @@ ACD_A      := $(if $(ACD_SRC),$(B)/libacd.a)
 ACD_LIBS   := -lsqlite3 -lsodium
 TAPISRV    := $(if $(wildcard src/server/main.c),$(B)/tapisrv)
 ACDPROXY   := $(if $(wildcard src/acd/main.c),$(B)/acdproxy)
+TAPICTL_SRC := $(wildcard src/tools/tapictl/*.c)
+TAPICTL    := $(if $(TAPICTL_SRC),$(B)/tapictl)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC)) \
               $(B)/tests/test_layout $(B)/tests/test_layout_v31
 INTEG_BIN  := $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
@@ -68,7 +70,7 @@ COMPILE_CHECKS := $(B)/tests/compile-c-gcc $(B)/tests/compile-c-clang \
                   $(B)/tests/compile-cxx-gcc $(B)/tests/compile-cxx-clang
 
 .PHONY: all test run bench install clean deps check-compile
-all: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
+all: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
 
 deps:
 	@scripts/deps.sh
@@ -108,6 +110,13 @@ $(B)/acdproxy: $(call obj,src/acd/main.c) $(ACD_A) $(COMMON_A) $(LIBTAPI)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(call obj,src/acd/main.c) $(ACD_A) $(COMMON_A) \
 	    -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/../lib' -L$(B) -ltapi32 $(ACD_LIBS) \
 	    $$(pkg-config --libs $(PKGS)) $(LIBS)
+
+# tapictl uses only tapi.h and libtapi32, like any application: no src/common.
+$(call obj,$(TAPICTL_SRC)): ALLCFLAGS := $(filter-out -Isrc/common,$(ALLCFLAGS)) \
+    -DTAPIX_VERSION='"$(LIBVER)"'
+$(B)/tapictl: $(call obj,$(TAPICTL_SRC)) $(LIBTAPI)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(call obj,$(TAPICTL_SRC)) \
+	    -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/../lib' -L$(B) -ltapi32 -lm
 
 # --- tests ---------------------------------------------------------------------
 TEST_LINK := -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 -lcmocka $(LIBS)
@@ -166,7 +175,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
-install: $(LIBTAPI) $(TAPISRV) $(ACDPROXY)
+install: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 include/tapi.h $(DESTDIR)$(PREFIX)/include/tapi.h
 	install -m 0755 $(LIBTAPI_V) $(DESTDIR)$(PREFIX)/lib/libtapi32.so.$(LIBVER)
@@ -176,6 +185,9 @@ install: $(LIBTAPI) $(TAPISRV) $(ACDPROXY)
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/tapi32.pc
 	$(if $(TAPISRV),install -m 0755 $(TAPISRV) $(DESTDIR)$(PREFIX)/bin/tapisrv)
 	$(if $(ACDPROXY),install -m 0755 $(ACDPROXY) $(DESTDIR)$(PREFIX)/bin/acdproxy)
+	$(if $(TAPICTL),install -m 0755 $(TAPICTL) $(DESTDIR)$(PREFIX)/bin/tapictl)
+	$(if $(wildcard etc/bash_completion.d/tapictl),install -D -m 0644 etc/bash_completion.d/tapictl \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tapictl)
 	@if [ -d docs/man ]; then for m in docs/man/*.[0-9]; do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done; fi
