@@ -38,6 +38,18 @@ static LONG get_activities(struct ctl *c, void *buf, const void *arg)
     return lineGetAgentActivityListA(c->line, *(const DWORD *)arg, buf);
 }
 
+/* The agent's status at address a, or NULL (unreported) when it has none:
+   for commands that show it only as an extra. */
+static LINEAGENTSTATUS *status_if_any(struct ctl *c, DWORD a)
+{
+    LINEAGENTSTATUS *st = NULL;
+    c->quiet = true;
+    if (ctl_get(c, get_status, &a, sizeof *st, "lineGetAgentStatus", (void **)&st))
+        st = NULL;
+    c->quiet = false;
+    return st;
+}
+
 /* The groups of a LINEAGENTSTATUS (the same entries as a group list):
    names for people, [{"group":GUID,"name":NAME},...] in JSON. */
 static void status_groups(struct rec *r, const LINEAGENTSTATUS *st)
@@ -104,31 +116,17 @@ int cmd_address_state(struct ctl *c, int argc, char **argv)
     const char *address = NULL, *next = NULL;
     const struct opt opts[] = {{"--address", true, &address}, {"--next", true, &next}, {0}};
     char *pos[1];
-    DWORD a, state, next_state = 0;
+    DWORD a, state, next_state;
     int npos, ex = scan_args(c, argc, argv, opts, pos, 1, &npos);
     if (ex || (ex = address_opt(c, address, &a)))
         return ex;
     if (npos != 1)
         return usage_args(c);
-    if (!parse_state(agent_states, pos[0], true, &state))
-        return usage_error(c,
-                           "not an agent state: '%s' (loggedoff, notready, ready, busyacd, "
-                           "busyincoming, busyoutbound, busyother, workingaftercall, "
-                           "unknown, unavail, keep)",
-                           pos[0]);
-    if (next && !parse_state(agent_states, next, true, &next_state))
-        return usage_error(c, "--next: not an agent state: '%s'", next);
-    if ((ex = ctl_open(c)) ||
+    if ((ex = state_args(c, agent_states, "an agent", pos[0], next, &state, &next_state)) ||
+        (ex = ctl_open(c)) ||
         (ex = ctl_wait(c, lineSetAgentState(c->line, a, state, next_state), "lineSetAgentState")))
         return ex;
-    struct rec r = {0};
-    char text[128];
-    rec_uint(&r, "address", "address", a);
-    rec_state(&r, "state", "state", agent_states, state);
-    rec_state(&r, "next_state", "next state", agent_states, next_state);
-    ex = out_done(c, &r, "address %u: %s", (unsigned)a, state_change(&r, 1, text, sizeof text));
-    rec_free(&r);
-    return ex;
+    return out_state_done(c, "address", a, agent_states, state, next_state);
 }
 
 /* lineSetAgentGroup with the groups named in names[0..n). */
@@ -201,11 +199,7 @@ int cmd_address_groups(struct ctl *c, int argc, char **argv)
                       (void **)&list)))
         return ex;
     /* Which of them the agent is logged into: from its status, if it has one. */
-    LINEAGENTSTATUS *st = NULL;
-    c->quiet = true;
-    if (ctl_get(c, get_status, &a, sizeof *st, "lineGetAgentStatus", (void **)&st))
-        st = NULL;
-    c->quiet = false;
+    LINEAGENTSTATUS *st = status_if_any(c, a);
     size_t n;
     struct rec *rows = group_rows(list, &n);
     for (size_t i = 0; rows && i < n; i++) {
@@ -220,9 +214,7 @@ int cmd_address_groups(struct ctl *c, int argc, char **argv)
         }
         rec_raw(&rows[i], "logged_in", "logged in", in ? "yes" : "-", in ? "true" : "false");
     }
-    ex = rows ? out_table(c, rows, n, "(no groups)")
-              : ctl_error(c, EXIT_FAILURE, "error", "out of memory");
-    rows_free(rows, rows ? n : 0);
+    ex = out_rows(c, rows, n, "(no groups)");
     free(st);
     free(list);
     return ex;
@@ -256,11 +248,7 @@ int cmd_address_activity(struct ctl *c, int argc, char **argv)
                       (void **)&list)))
         return ex;
     /* The current activity, from the agent's status if it has one. */
-    LINEAGENTSTATUS *st = NULL;
-    c->quiet = true;
-    if (ctl_get(c, get_status, &a, sizeof *st, "lineGetAgentStatus", (void **)&st))
-        st = NULL;
-    c->quiet = false;
+    LINEAGENTSTATUS *st = status_if_any(c, a);
     struct rec *rows = calloc(list->dwNumEntries + 1, sizeof *rows);
     size_t n = 0;
     for (DWORD i = 0; rows && i < list->dwNumEntries; i++) {
@@ -274,9 +262,7 @@ int cmd_address_activity(struct ctl *c, int argc, char **argv)
         rec_str(r, "name", "name", vs_string(list, e->dwNameSize, e->dwNameOffset));
         rec_raw(r, "current", "current", cur ? "yes" : "-", cur ? "true" : "false");
     }
-    ex = rows ? out_table(c, rows, n, "(no activities)")
-              : ctl_error(c, EXIT_FAILURE, "error", "out of memory");
-    rows_free(rows, rows ? n : 0);
+    ex = out_rows(c, rows, n, "(no activities)");
     free(st);
     free(list);
     return ex;

@@ -44,17 +44,11 @@ static LONG get_info(struct ctl *c, void *buf, const void *arg)
 
 int cmd_agent_info(struct ctl *c, int argc, char **argv)
 {
-    char *pos[1];
     HAGENT h;
-    int npos, ex = scan_args(c, argc, argv, NULL, pos, 1, &npos);
-    if (ex)
-        return ex;
-    if (npos != 1)
-        return usage_args(c);
-    if ((ex = handle_arg(c, pos[0], "an agent", &h)) || (ex = ctl_open(c)))
-        return ex;
     LINEAGENTINFO *ai;
-    if ((ex = ctl_get(c, get_info, &h, sizeof *ai, "lineGetAgentInfo", (void **)&ai)))
+    int ex = handle_get(c, argc, argv, "an agent", get_info, sizeof *ai, "lineGetAgentInfo", &h,
+                        (void **)&ai);
+    if (ex)
         return ex;
     struct rec r = {0};
     rec_uint(&r, "agent", "agent", h);
@@ -80,34 +74,15 @@ int cmd_agent_state(struct ctl *c, int argc, char **argv)
     const struct opt opts[] = {{"--next", true, &next}, {0}};
     char *pos[2];
     HAGENT h;
-    DWORD state, next_state = 0;
-    int npos, ex = scan_args(c, argc, argv, opts, pos, 2, &npos);
-    if (ex)
+    DWORD state, next_state;
+    int ex;
+    if ((ex = handle_args(c, argc, argv, opts, pos, 2, "an agent", &h)) ||
+        (ex = state_args(c, agent_states_ex, "an agent", pos[1], next, &state, &next_state)) ||
+        (ex = ctl_open(c)) ||
+        (ex = ctl_wait(c, lineSetAgentStateEx(c->line, h, state, next_state),
+                       "lineSetAgentStateEx")))
         return ex;
-    if (npos != 2)
-        return usage_args(c);
-    if ((ex = handle_arg(c, pos[0], "an agent", &h)))
-        return ex;
-    if (!parse_state(agent_states_ex, pos[1], true, &state))
-        return usage_error(c,
-                           "not an agent state: '%s' (notready, ready, busyacd, "
-                           "busyincoming, busyoutgoing, unknown, released, keep)",
-                           pos[1]);
-    if (next && !parse_state(agent_states_ex, next, true, &next_state))
-        return usage_error(c, "--next: not an agent state: '%s'", next);
-    if ((ex = ctl_open(c)))
-        return ex;
-    ex = ctl_wait(c, lineSetAgentStateEx(c->line, h, state, next_state), "lineSetAgentStateEx");
-    if (ex)
-        return ex;
-    struct rec r = {0};
-    char text[128];
-    rec_uint(&r, "agent", "agent", h);
-    rec_state(&r, "state", "state", agent_states_ex, state);
-    rec_state(&r, "next_state", "next state", agent_states_ex, next_state);
-    ex = out_done(c, &r, "agent %u: %s", (unsigned)h, state_change(&r, 1, text, sizeof text));
-    rec_free(&r);
-    return ex;
+    return out_state_done(c, "agent", h, agent_states_ex, state, next_state);
 }
 
 int cmd_agent_period(struct ctl *c, int argc, char **argv)
@@ -115,27 +90,15 @@ int cmd_agent_period(struct ctl *c, int argc, char **argv)
     char *pos[2];
     HAGENT h;
     DWORD secs;
-    int npos, ex = scan_args(c, argc, argv, NULL, pos, 2, &npos);
+    int ex = handle_args(c, argc, argv, NULL, pos, 2, "an agent", &h);
     if (ex)
-        return ex;
-    if (npos != 2)
-        return usage_args(c);
-    if ((ex = handle_arg(c, pos[0], "an agent", &h)))
         return ex;
     if (!parse_dword(pos[1], &secs))
         return usage_error(c, "not a number of seconds: '%s'", pos[1]);
-    if ((ex = ctl_open(c)))
+    if ((ex = ctl_open(c)) || (ex = ctl_wait(c, lineSetAgentMeasurementPeriod(c->line, h, secs),
+                                             "lineSetAgentMeasurementPeriod")))
         return ex;
-    ex = ctl_wait(c, lineSetAgentMeasurementPeriod(c->line, h, secs),
-                  "lineSetAgentMeasurementPeriod");
-    if (ex)
-        return ex;
-    struct rec r = {0};
-    rec_uint(&r, "agent", "agent", h);
-    rec_uint(&r, "measurement_period", "measurement period", secs);
-    ex = out_done(c, &r, "agent %u: measurement period %u s", (unsigned)h, (unsigned)secs);
-    rec_free(&r);
-    return ex;
+    return out_period_done(c, "agent", h, secs);
 }
 
 static LONG get_sessions(struct ctl *c, void *buf, const void *arg)
@@ -150,17 +113,10 @@ static LONG get_session_info(struct ctl *c, void *buf, const void *arg)
 
 int cmd_agent_sessions(struct ctl *c, int argc, char **argv)
 {
-    char *pos[1];
     HAGENT h;
-    int npos, ex = scan_args(c, argc, argv, NULL, pos, 1, &npos);
-    if (ex)
-        return ex;
-    if (npos != 1)
-        return usage_args(c);
-    if ((ex = handle_arg(c, pos[0], "an agent", &h)) || (ex = ctl_open(c)))
-        return ex;
     LINEAGENTSESSIONLIST *list;
-    ex = ctl_get(c, get_sessions, &h, sizeof *list, "lineGetAgentSessionList", (void **)&list);
+    int ex = handle_get(c, argc, argv, "an agent", get_sessions, sizeof *list,
+                        "lineGetAgentSessionList", &h, (void **)&list);
     if (ex)
         return ex;
     /* Group names and session states make the table readable; both are

@@ -178,3 +178,33 @@ int scan_args(struct ctl *c, int argc, char **argv, const struct opt *opts, char
     }
     return 0;
 }
+
+/* ---- commands on a handle --------------------------------------------- */
+
+int handle_args(struct ctl *c, int argc, char **argv, const struct opt *opts, char **pos, int npos,
+                const char *what, DWORD *h)
+{
+    int n, ex = scan_args(c, argc, argv, opts, pos, npos, &n);
+    if (ex)
+        return ex;
+    if (n != npos)
+        return usage_args(c);
+    return handle_arg(c, pos[0], what, h);
+}
+
+int state_args(struct ctl *c, const struct name *table, const char *what, const char *s,
+               const char *next, DWORD *state, DWORD *next_state)
+{
+    *next_state = 0;
+    if (!parse_state(table, s, true, state)) {
+        /* The names the user may give: the table's own, so the hint cannot
+           fall out of step with what parse_state accepts. */
+        char names[256] = "";
+        for (const struct name *n = table; n->name; n++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s, ", n->name);
+        return usage_error(c, "not %s state: '%s' (%skeep)", what, s, names);
+    }
+    if (next && !parse_state(table, next, true, next_state))
+        return usage_error(c, "--next: not %s state: '%s'", what, next);
+    return 0;
+}

@@ -93,13 +93,6 @@ struct rec *group_rows(const LINEAGENTGROUPLIST *list, size_t *n)
     return rows;
 }
 
-void rows_free(struct rec *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        rec_free(&rows[i]);
-    free(rows);
-}
-
 int cmd_groups(struct ctl *c, int argc, char **argv)
 {
     char *pos[1];
@@ -109,9 +102,7 @@ int cmd_groups(struct ctl *c, int argc, char **argv)
         return ex;
     size_t n;
     struct rec *rows = group_rows(list, &n);
-    ex = rows ? out_table(c, rows, n, "(no groups)")
-              : ctl_error(c, EXIT_FAILURE, "error", "out of memory");
-    rows_free(rows, n);
+    ex = out_rows(c, rows, n, "(no groups)");
     free(list);
     return ex;
 }
@@ -149,9 +140,7 @@ int cmd_queues(struct ctl *c, int argc, char **argv)
         rec_str(r, "name", "name", vs_string(list, e->dwNameSize, e->dwNameOffset));
         rec_str(r, "group", NULL, gs);
     }
-    ex = rows ? out_table(c, rows, n, "(no queues)")
-              : ctl_error(c, EXIT_FAILURE, "error", "out of memory");
-    rows_free(rows, n);
+    ex = out_rows(c, rows, n, "(no queues)");
     free(list);
     return ex;
 }
@@ -210,10 +199,5 @@ int cmd_queue_period(struct ctl *c, int argc, char **argv)
     if ((ex = ctl_open(c)) || (ex = ctl_wait(c, lineSetQueueMeasurementPeriod(c->line, q, secs),
                                              "lineSetQueueMeasurementPeriod")))
         return ex;
-    struct rec r = {0};
-    rec_uint(&r, "queue", "queue", q);
-    rec_uint(&r, "measurement_period", "measurement period", secs);
-    ex = out_done(c, &r, "queue %u: measurement period %u s", (unsigned)q, (unsigned)secs);
-    rec_free(&r);
-    return ex;
+    return out_period_done(c, "queue", q, secs);
 }

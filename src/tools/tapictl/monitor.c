@@ -54,36 +54,40 @@ static void hex_field(struct rec *r, const char *key, DWORD_PTR v)
     rec_raw(r, key, key, s, q);
 }
 
+/* The status messages all say: whose status (dwParam1, unless who is NULL),
+   which parts of it changed (dwParam2, flags of bits) and, when state_bit
+   is among them, the new state (dwParam3). */
+static const struct status_msg {
+    DWORD msg;
+    const char *who;
+    const struct name *bits;
+    DWORD state_bit;
+    const struct name *states;
+} status_msgs[] = {
+    {LINE_AGENTSESSIONSTATUS, "session", session_status_bits, LINEAGENTSESSIONSTATUS_STATE,
+     session_states},
+    {LINE_AGENTSTATUSEX, "agent", agent_statusex_bits, LINEAGENTSTATUSEX_STATE, agent_states_ex},
+    {LINE_AGENTSTATUS, "address", agent_status_bits, LINEAGENTSTATUS_STATE, agent_states},
+    {LINE_QUEUESTATUS, "queue", queue_status_bits, 0, NULL},
+    {LINE_GROUPSTATUS, NULL, group_status_bits, 0, NULL},
+};
+
 /* The message's parameters, in words. */
 static void decode(struct rec *r, const LINEMESSAGE *m)
 {
     DWORD p1 = (DWORD)m->dwParam1, p2 = (DWORD)m->dwParam2, p3 = (DWORD)m->dwParam3;
+    for (size_t i = 0; i < sizeof status_msgs / sizeof status_msgs[0]; i++) {
+        const struct status_msg *k = &status_msgs[i];
+        if (k->msg != m->dwMessageID)
+            continue;
+        if (k->who)
+            rec_uint(r, k->who, k->who, p1);
+        flags_field(r, "status", k->bits, p2);
+        if (p2 & k->state_bit)
+            rec_state(r, "state", "state", k->states, p3);
+        return;
+    }
     switch (m->dwMessageID) {
-    case LINE_AGENTSESSIONSTATUS:
-        rec_uint(r, "session", "session", p1);
-        flags_field(r, "status", session_status_bits, p2);
-        if (p2 & LINEAGENTSESSIONSTATUS_STATE)
-            rec_state(r, "state", "state", session_states, p3);
-        break;
-    case LINE_AGENTSTATUSEX:
-        rec_uint(r, "agent", "agent", p1);
-        flags_field(r, "status", agent_statusex_bits, p2);
-        if (p2 & LINEAGENTSTATUSEX_STATE)
-            rec_state(r, "state", "state", agent_states_ex, p3);
-        break;
-    case LINE_AGENTSTATUS:
-        rec_uint(r, "address", "address", p1);
-        flags_field(r, "status", agent_status_bits, p2);
-        if (p2 & LINEAGENTSTATUS_STATE)
-            rec_state(r, "state", "state", agent_states, p3);
-        break;
-    case LINE_QUEUESTATUS:
-        rec_uint(r, "queue", "queue", p1);
-        flags_field(r, "status", queue_status_bits, p2);
-        break;
-    case LINE_GROUPSTATUS:
-        flags_field(r, "status", group_status_bits, p2);
-        break;
     case LINE_PROXYSTATUS: {
         const char *s = name_of(proxy_status_values, p1), *t = name_of(proxy_requests, p2);
         if (s)

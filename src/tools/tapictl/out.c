@@ -307,3 +307,43 @@ int out_done(struct ctl *c, struct rec *r, const char *fmt, ...)
     fputc('\n', stdout);
     return fflush(stdout) == 0 ? 0 : EXIT_FAILURE;
 }
+
+/* ---- confirmations and tables shared by several commands --------------- */
+
+int out_state_done(struct ctl *c, const char *key, DWORD id, const struct name *t, DWORD state,
+                   DWORD next)
+{
+    struct rec r = {0};
+    char text[128];
+    rec_uint(&r, key, key, id);
+    rec_state(&r, "state", "state", t, state);
+    rec_state(&r, "next_state", "next state", t, next);
+    int ex = out_done(c, &r, "%s %u: %s", key, (unsigned)id, state_change(&r, 1, text, sizeof text));
+    rec_free(&r);
+    return ex;
+}
+
+int out_period_done(struct ctl *c, const char *key, DWORD id, DWORD secs)
+{
+    struct rec r = {0};
+    rec_uint(&r, key, key, id);
+    rec_uint(&r, "measurement_period", "measurement period", secs);
+    int ex = out_done(c, &r, "%s %u: measurement period %u s", key, (unsigned)id, (unsigned)secs);
+    rec_free(&r);
+    return ex;
+}
+
+int out_rows(struct ctl *c, struct rec *rows, size_t n, const char *empty)
+{
+    int ex = rows ? out_table(c, rows, n, empty)
+                  : ctl_error(c, EXIT_FAILURE, "error", "out of memory");
+    rows_free(rows, rows ? n : 0);
+    return ex;
+}
+
+void rows_free(struct rec *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rec_free(&rows[i]);
+    free(rows);
+}

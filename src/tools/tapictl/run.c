@@ -165,3 +165,13 @@ const void *vs_entry(const void *list, DWORD list_offset, DWORD list_size, size_
         return NULL;
     return (const char *)list + list_offset + (size_t)i * entry_size;
 }
+
+int handle_get(struct ctl *c, int argc, char **argv, const char *what, get_fn get, size_t fixed,
+               const char *fn, DWORD *h, void **out)
+{
+    char *pos[1];
+    int ex;
+    if ((ex = handle_args(c, argc, argv, NULL, pos, 1, what, h)) || (ex = ctl_open(c)))
+        return ex;
+    return ctl_get(c, get, h, fixed, fn, out);
+}

@@ -58,17 +58,11 @@ static LONG get_info(struct ctl *c, void *buf, const void *arg)
 
 int cmd_session_info(struct ctl *c, int argc, char **argv)
 {
-    char *pos[1];
     HAGENTSESSION s;
-    int npos, ex = scan_args(c, argc, argv, NULL, pos, 1, &npos);
-    if (ex)
-        return ex;
-    if (npos != 1)
-        return usage_args(c);
-    if ((ex = handle_arg(c, pos[0], "a session", &s)) || (ex = ctl_open(c)))
-        return ex;
     LINEAGENTSESSIONINFO *si;
-    if ((ex = ctl_get(c, get_info, &s, sizeof *si, "lineGetAgentSessionInfo", (void **)&si)))
+    int ex = handle_get(c, argc, argv, "a session", get_info, sizeof *si,
+                        "lineGetAgentSessionInfo", &s, (void **)&si);
+    if (ex)
         return ex;
     struct rec r = {0};
     rec_uint(&r, "session", "session", s);
@@ -99,14 +93,7 @@ static int set_state(struct ctl *c, HAGENTSESSION s, DWORD state, DWORD next)
     if ((ex = ctl_open(c)) || (ex = ctl_wait(c, lineSetAgentSessionState(c->line, s, state, next),
                                              "lineSetAgentSessionState")))
         return ex;
-    struct rec r = {0};
-    char text[128];
-    rec_uint(&r, "session", "session", s);
-    rec_state(&r, "state", "state", session_states, state);
-    rec_state(&r, "next_state", "next state", session_states, next);
-    ex = out_done(c, &r, "session %u: %s", (unsigned)s, state_change(&r, 1, text, sizeof text));
-    rec_free(&r);
-    return ex;
+    return out_state_done(c, "session", s, session_states, state, next);
 }
 
 int cmd_session_state(struct ctl *c, int argc, char **argv)
@@ -115,21 +102,11 @@ int cmd_session_state(struct ctl *c, int argc, char **argv)
     const struct opt opts[] = {{"--next", true, &next}, {0}};
     char *pos[2];
     HAGENTSESSION s;
-    DWORD state, next_state = 0;
-    int npos, ex = scan_args(c, argc, argv, opts, pos, 2, &npos);
-    if (ex)
+    DWORD state, next_state;
+    int ex;
+    if ((ex = handle_args(c, argc, argv, opts, pos, 2, "a session", &s)) ||
+        (ex = state_args(c, session_states, "a session", pos[1], next, &state, &next_state)))
         return ex;
-    if (npos != 2)
-        return usage_args(c);
-    if ((ex = handle_arg(c, pos[0], "a session", &s)))
-        return ex;
-    if (!parse_state(session_states, pos[1], true, &state))
-        return usage_error(c,
-                           "not a session state: '%s' (notready, ready, busyoncall, "
-                           "busywrapup, ended, released, keep)",
-                           pos[1]);
-    if (next && !parse_state(session_states, next, true, &next_state))
-        return usage_error(c, "--next: not a session state: '%s'", next);
     return set_state(c, s, state, next_state);
 }
 
@@ -137,12 +114,8 @@ int cmd_session_end(struct ctl *c, int argc, char **argv)
 {
     char *pos[1];
     HAGENTSESSION s;
-    int npos, ex = scan_args(c, argc, argv, NULL, pos, 1, &npos);
+    int ex = handle_args(c, argc, argv, NULL, pos, 1, "a session", &s);
     if (ex)
-        return ex;
-    if (npos != 1)
-        return usage_args(c);
-    if ((ex = handle_arg(c, pos[0], "a session", &s)))
         return ex;
     return set_state(c, s, LINEAGENTSESSIONSTATE_ENDED, 0);
 }

@@ -101,6 +101,10 @@ typedef LONG (*get_fn)(struct ctl *c, void *buf, const void *arg);
  * (the caller frees it) and 0 is returned; otherwise an exit code.
  */
 int ctl_get(struct ctl *c, get_fn get, const void *arg, size_t fixed, const char *fn, void **out);
+/* "COMMAND H": handle_args for one handle (what: "an agent"), ctl_open, and
+   ctl_get of H's structure into *out.  0 or an exit code. */
+int handle_get(struct ctl *c, int argc, char **argv, const char *what, get_fn get, size_t fixed,
+               const char *fn, DWORD *h, void **out);
 
 /* A NUL-terminated string at size/offset inside a structure whose first
    dwUsedSize bytes are valid, or "" when absent or malformed. */
@@ -157,6 +161,14 @@ struct opt {
    or an exit code after reporting the usage error. */
 int scan_args(struct ctl *c, int argc, char **argv, const struct opt *opts, char **pos, int maxpos,
               int *npos);
+/* scan_args for exactly npos positionals, the first a handle (what: "an
+   agent", "a session") into *h; 0 or an exit code after reporting. */
+int handle_args(struct ctl *c, int argc, char **argv, const struct opt *opts, char **pos, int npos,
+                const char *what, DWORD *h);
+/* STATE and --next STATE (NULL: none, giving 0) as states of table (what:
+   "an agent", "a session"); 0 or an exit code after reporting. */
+int state_args(struct ctl *c, const struct name *table, const char *what, const char *s,
+               const char *next, DWORD *state, DWORD *next_state);
 
 /* ---- out.c ----------------------------------------------------------- */
 /*
@@ -193,11 +205,20 @@ void rec_free(struct rec *r);
 /* "state ready, next state notready", "next state ended", "state ready":
    the state change in fields i (state) and i + 1 (next state) of r. */
 const char *state_change(const struct rec *r, size_t i, char *buf, size_t cap);
+/* The confirmation of a state change of KEY id ("agent 5: state ready"). */
+int out_state_done(struct ctl *c, const char *key, DWORD id, const struct name *t, DWORD state,
+                   DWORD next);
+/* The confirmation of KEY id's new measurement period. */
+int out_period_done(struct ctl *c, const char *key, DWORD id, DWORD secs);
 /* One record as "label  text" lines, or one JSON object. */
 int out_record(struct ctl *c, struct rec *r);
 /* Records as an aligned table under their labels, or one JSON object each;
    with no records, people get the line `empty` ("(no groups)"). */
 int out_table(struct ctl *c, struct rec *rows, size_t n, const char *empty);
+/* out_table, or the out-of-memory error when rows is NULL; then rows_free. */
+int out_rows(struct ctl *c, struct rec *rows, size_t n, const char *empty);
+/* rec_free each of n records, then free the array. */
+void rows_free(struct rec *rows, size_t n);
 /* A one-line confirmation for people, the record for JSON. */
 int out_done(struct ctl *c, struct rec *r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -240,7 +261,5 @@ int group_arg(struct ctl *c, const char *arg, GUID *g);
 const char *group_name(const LINEAGENTGROUPLIST *list, const GUID *g);
 /* One record (group, name) per entry of list; *n of them.  NULL: no memory. */
 struct rec *group_rows(const LINEAGENTGROUPLIST *list, size_t *n);
-/* rec_free each of n records, then free the array. */
-void rows_free(struct rec *rows, size_t n);
 
 #endif
