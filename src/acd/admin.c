@@ -533,6 +533,15 @@ static int out_print(const struct ctx *c, struct out *o)
     return 0;
 }
 
+/* The end of every "list" command that reads the store: the rows, or the
+   store's error when listing failed (r != 0); the rows are freed either way. */
+static int list_done(struct ctx *c, struct out *o, int r)
+{
+    int rc = r ? store_failed(c) : out_print(c, o);
+    out_free(o);
+    return rc;
+}
+
 /* One record: a line of text for people, a JSON object for scripts. */
 __attribute__((format(printf, 4, 5))) static void
 report(const struct ctx *c, const struct col *cols, char *const *vals, const char *fmt, ...)
@@ -637,9 +646,7 @@ static int agent_list(struct ctx *c)
     if (open_store(c))
         return 1;
     int r = store_agents(c->st, on_agent, &o);
-    int rc = r ? store_failed(c) : out_print(c, &o);
-    out_free(&o);
-    return rc;
+    return list_done(c, &o, r);
 }
 
 static int agent_remove(struct ctx *c)
@@ -828,27 +835,35 @@ static int queue_list(struct ctx *c)
         return 1;
     struct queue_rows qr = {&o, &l, c->o.group ? &only.guid : NULL};
     int r = store_queues(c->st, on_queue, &qr);
-    int rc = r ? store_failed(c) : out_print(c, &o);
     free(l.v);
-    out_free(&o);
-    return rc;
+    return list_done(c, &o, r);
 }
 
-static int queue_remove(struct ctx *c)
+/* "queue remove ID" and "activity remove ID" are one command over two
+   tables: `kind` names the table in messages, `remove` is its store call. */
+static int remove_by_number(struct ctx *c, const char *kind,
+                            int (*remove)(struct acd_store *, uint32_t))
 {
+    char what[32];
+    snprintf(what, sizeof what, "%s ID", kind);
     uint32_t id;
-    if (number_arg("queue ID", c->o.pos[2], &id))
+    if (number_arg(what, c->o.pos[2], &id))
         return 2;
     if (open_store(c))
         return 1;
-    if (store_queue_remove(c->st, id))
+    if (remove(c->st, id))
         return store_failed(c);
     char ids[16];
     snprintf(ids, sizeof ids, "%u", id);
     static const struct col cols[] = {{"", "removed", 'n'}, {0}};
     char *vals[] = {ids};
-    report(c, cols, vals, "queue %u removed", id);
+    report(c, cols, vals, "%s %u removed", kind, id);
     return 0;
+}
+
+static int queue_remove(struct ctx *c)
+{
+    return remove_by_number(c, "queue", store_queue_remove);
 }
 
 /* ---- activities ------------------------------------------------------------------------- */
@@ -890,26 +905,12 @@ static int activity_list(struct ctx *c)
     if (open_store(c))
         return 1;
     int r = store_activities(c->st, on_activity, &o);
-    int rc = r ? store_failed(c) : out_print(c, &o);
-    out_free(&o);
-    return rc;
+    return list_done(c, &o, r);
 }
 
 static int activity_remove(struct ctx *c)
 {
-    uint32_t id;
-    if (number_arg("activity ID", c->o.pos[2], &id))
-        return 2;
-    if (open_store(c))
-        return 1;
-    if (store_activity_remove(c->st, id))
-        return store_failed(c);
-    char ids[16];
-    snprintf(ids, sizeof ids, "%u", id);
-    static const struct col cols[] = {{"", "removed", 'n'}, {0}};
-    char *vals[] = {ids};
-    report(c, cols, vals, "activity %u removed", id);
-    return 0;
+    return remove_by_number(c, "activity", store_activity_remove);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */

@@ -103,6 +103,17 @@ static LONG bound_agent(struct acd *a, const struct acd_req *r, struct m_agent *
     return *out ? 0 : (LONG)LINEERR_INVALAGENTID;
 }
 
+/* The 2.0 functions' common start: the address must exist on the line and
+   the requesting OS user must be bound to an agent, checked in that order
+   (the address error wins). */
+static LONG addressed_agent(struct acd *a, const struct acd_req *r, uint32_t addr,
+                            struct m_agent **out)
+{
+    if (!addr_ok(r, addr))
+        return (LONG)LINEERR_INVALADDRESSID;
+    return bound_agent(a, r, out);
+}
+
 static LONG store_failed(void)
 {
     return (LONG)LINEERR_RESOURCEUNAVAIL;
@@ -158,6 +169,18 @@ void acd_status20(struct acd *a, const struct m_agent *ag, uint32_t perm_line, u
         o->state = LINEAGENTSTATE_READY;
     else
         o->state = LINEAGENTSTATE_NOTREADY;
+}
+
+/* LINE_AGENTSESSIONSTATUS after a session was set: a request that named a
+   state announces the state it got; one that changed only the next state
+   announces an information update. */
+static void notify_session_change(struct acd *a, const struct m_session *s, bool state_set,
+                                  uint32_t state)
+{
+    if (state_set)
+        notify_session(a, s, LINEAGENTSESSIONSTATUS_STATE, state);
+    else
+        notify_session(a, s, LINEAGENTSESSIONSTATUS_UPDATEINFO, 0);
 }
 
 /* LINE_AGENTSTATUS for what changed in the 2.0 view since `before`. */
@@ -264,10 +287,8 @@ static void write_groups(struct acd *a, vs_writer *w, uint32_t num_off, uint32_t
 static LONG h_setagentgroup(struct acd *a, struct acd_req *r)
 {
     uint32_t addr = U32(r, 28);
-    if (!addr_ok(r, addr))
-        return (LONG)LINEERR_INVALADDRESSID;
     struct m_agent *ag;
-    LONG rc = bound_agent(a, r, &ag);
+    LONG rc = addressed_agent(a, r, addr, &ag);
     if (rc)
         return rc;
     /* the input list at 32, offsets from its start */
@@ -356,10 +377,8 @@ static uint32_t session_of20(uint32_t s)
 static LONG h_setagentstate(struct acd *a, struct acd_req *r)
 {
     uint32_t addr = U32(r, 28), state = U32(r, 32), next = U32(r, 36);
-    if (!addr_ok(r, addr))
-        return (LONG)LINEERR_INVALADDRESSID;
     struct m_agent *ag;
-    LONG rc = bound_agent(a, r, &ag);
+    LONG rc = addressed_agent(a, r, addr, &ag);
     if (rc)
         return rc;
     if (!settable20(state) || !settable20(next))
@@ -383,10 +402,7 @@ static LONG h_setagentstate(struct acd *a, struct acd_req *r)
             continue;
         if (model_session_set(&a->m, s, ns, nn, t))
             return store_failed();
-        if (state)
-            notify_session(a, s, LINEAGENTSESSIONSTATUS_STATE, ns);
-        else
-            notify_session(a, s, LINEAGENTSESSIONSTATUS_UPDATEINFO, 0);
+        notify_session_change(a, s, state != 0, ns);
     }
     announce20(a, ag, line, addr, &before, false);
     return 0;
@@ -395,10 +411,8 @@ static LONG h_setagentstate(struct acd *a, struct acd_req *r)
 static LONG h_setagentactivity(struct acd *a, struct acd_req *r)
 {
     uint32_t addr = U32(r, 28), id = U32(r, 32);
-    if (!addr_ok(r, addr))
-        return (LONG)LINEERR_INVALADDRESSID;
     struct m_agent *ag;
-    LONG rc = bound_agent(a, r, &ag);
+    LONG rc = addressed_agent(a, r, addr, &ag);
     if (rc)
         return rc;
     if (!model_activity(&a->m, id))
@@ -440,10 +454,8 @@ static LONG h_getagentcaps(struct acd *a, struct acd_req *r)
 static LONG h_getagentstatus(struct acd *a, struct acd_req *r)
 {
     uint32_t addr = U32(r, 28);
-    if (!addr_ok(r, addr))
-        return (LONG)LINEERR_INVALADDRESSID;
     struct m_agent *ag;
-    LONG rc = bound_agent(a, r, &ag);
+    LONG rc = addressed_agent(a, r, addr, &ag);
     if (rc)
         return rc;
     vs_writer w;
@@ -506,10 +518,8 @@ static LONG h_agentspecific(struct acd *a, struct acd_req *r)
 
 static LONG h_getagentactivitylist(struct acd *a, struct acd_req *r)
 {
-    if (!addr_ok(r, U32(r, 28)))
-        return (LONG)LINEERR_INVALADDRESSID;
     struct m_agent *ag;
-    LONG rc = bound_agent(a, r, &ag);
+    LONG rc = addressed_agent(a, r, U32(r, 28), &ag);
     if (rc)
         return rc;
     vs_writer w;
@@ -526,10 +536,8 @@ static LONG h_getagentactivitylist(struct acd *a, struct acd_req *r)
 
 static LONG h_getagentgrouplist(struct acd *a, struct acd_req *r)
 {
-    if (!addr_ok(r, U32(r, 28)))
-        return (LONG)LINEERR_INVALADDRESSID;
     struct m_agent *ag;
-    LONG rc = bound_agent(a, r, &ag);
+    LONG rc = addressed_agent(a, r, U32(r, 28), &ag);
     if (rc)
         return rc;
     vs_writer w;
@@ -744,10 +752,7 @@ static LONG h_setagentsessionstate(struct acd *a, struct acd_req *r)
     uint32_t nn = ns == LINEAGENTSESSIONSTATE_ENDED ? 0 : next;
     if (model_session_set(&a->m, s, ns, nn, now(a)))
         return store_failed();
-    if (state)
-        notify_session(a, s, LINEAGENTSESSIONSTATUS_STATE, ns);
-    else
-        notify_session(a, s, LINEAGENTSESSIONSTATUS_UPDATEINFO, 0);
+    notify_session_change(a, s, state != 0, ns);
     announce20(a, ag, s->line, s->address, &before, ns == LINEAGENTSESSIONSTATE_ENDED);
     return 0;
 }

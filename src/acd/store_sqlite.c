@@ -442,6 +442,14 @@ static bool txn_lost(struct sq *s, int *r)
     return true;
 }
 
+/* Every write starts with this: return at once when txn_lost refuses. */
+#define REFUSE_IF_LOST(s)                                                                          \
+    do {                                                                                           \
+        int lost_r_;                                                                               \
+        if (txn_lost((s), &lost_r_))                                                               \
+            return lost_r_;                                                                        \
+    } while (0)
+
 /* ---- opening --------------------------------------------------------------------- */
 
 /* fsync the directory holding path, so a new file's name is durable. */
@@ -939,8 +947,10 @@ static int sq_agent_get(struct acd_store *b, const char *id, struct st_agent *ou
     return r;
 }
 
-static void bind_agent(sqlite3_stmt *st, const struct st_agent *a)
+/* bind_agent and bind_session take a void pointer to serve insert_handled. */
+static void bind_agent(sqlite3_stmt *st, const void *rec)
 {
+    const struct st_agent *a = rec;
     bind_u32(st, 1, a->handle);
     bind_text(st, 2, a->id);
     bind_text(st, 3, a->name);
@@ -952,39 +962,43 @@ static void bind_agent(sqlite3_stmt *st, const struct st_agent *a)
     bind_u32(st, 9, a->activity);
 }
 
-static int sq_agent_add(struct acd_store *b, struct st_agent *a)
+/* Insert a record under a new handle: statement `id` has the handle as
+   parameter 1, so the record is bound as it is and the handle bound over
+   it.  Taking the handle and inserting share one transaction, so a
+   refused insert takes no handle.  The handle is in *h on ST_OK. */
+static int insert_handled(struct sq *s, enum sid id, const char *what,
+                          void (*bind)(sqlite3_stmt *, const void *), const void *rec, uint32_t *h)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
-    struct sq *s = SQ(b);
     bool own;
-    if (store_check_agent(b, a))
-        return ST_ERR;
     int r = op_begin(s, &own);
     if (r)
         return r;
-    uint32_t h;
-    r = next_handle(s, &h);
+    r = next_handle(s, h);
     if (r == ST_OK) {
-        struct st_agent rec = *a;
-        rec.handle = h;
-        bind_agent(s->st[S_AGENT_ADD], &rec);
-        r = exec_st(s, S_AGENT_ADD, true, "adding an agent");
-        if (r == ST_EXISTS)
-            store_set_err(b, "agent '%s' already exists", a->id);
+        bind(s->st[id], rec);
+        bind_u32(s->st[id], 1, *h);
+        r = exec_st(s, id, true, what);
     }
-    r = op_end(s, own, r);
+    return op_end(s, own, r);
+}
+
+static int sq_agent_add(struct acd_store *b, struct st_agent *a)
+{
+    REFUSE_IF_LOST(SQ(b));
+    if (store_check_agent(b, a))
+        return ST_ERR;
+    uint32_t h;
+    int r = insert_handled(SQ(b), S_AGENT_ADD, "adding an agent", bind_agent, a, &h);
     if (r == ST_OK)
         a->handle = h;
+    else if (r == ST_EXISTS)
+        store_set_err(b, "agent '%s' already exists", a->id);
     return r;
 }
 
 static int sq_agent_update(struct acd_store *b, const struct st_agent *a)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     if (store_check_agent(b, a))
         return ST_ERR;
@@ -999,9 +1013,7 @@ static int sq_agent_update(struct acd_store *b, const struct st_agent *a)
 
 static int sq_agent_remove(struct acd_store *b, const char *id)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     bool own;
     int64_t handle, active;
@@ -1034,9 +1046,7 @@ static int sq_agent_remove(struct acd_store *b, const char *id)
 
 static int sq_group_add(struct acd_store *b, const struct st_group *g)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     if (store_check_str(b, "group name", g->name, sizeof g->name, false))
         return ST_ERR;
@@ -1051,9 +1061,7 @@ static int sq_group_add(struct acd_store *b, const struct st_group *g)
 
 static int sq_group_remove(struct acd_store *b, const st_guid *guid)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     bool own;
     int64_t n;
@@ -1120,25 +1128,19 @@ static int write_queue(struct sq *s, enum sid id, const struct st_queue *q)
 
 static int sq_queue_add(struct acd_store *b, const struct st_queue *q)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     return write_queue(SQ(b), S_QUEUE_ADD, q);
 }
 
 static int sq_queue_update(struct acd_store *b, const struct st_queue *q)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     return write_queue(SQ(b), S_QUEUE_UPDATE, q);
 }
 
 static int sq_queue_remove(struct acd_store *b, uint32_t id)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     char nf[64];
     snprintf(nf, sizeof nf, "no queue %u", id);
@@ -1150,9 +1152,7 @@ static int sq_queue_remove(struct acd_store *b, uint32_t id)
 
 static int sq_activity_add(struct acd_store *b, const struct st_activity *a)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     if (store_check_str(b, "activity name", a->name, sizeof a->name, false))
         return ST_ERR;
@@ -1167,9 +1167,7 @@ static int sq_activity_add(struct acd_store *b, const struct st_activity *a)
 
 static int sq_activity_remove(struct acd_store *b, uint32_t id)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     bool own;
     char nf[64];
@@ -1188,8 +1186,9 @@ static int sq_activity_remove(struct acd_store *b, uint32_t id)
 
 /* ---- sessions ---------------------------------------------------------------------- */
 
-static void bind_session(sqlite3_stmt *st, const struct st_session *ss)
+static void bind_session(sqlite3_stmt *st, const void *rec)
 {
+    const struct st_session *ss = rec;
     bind_u32(st, 1, ss->handle);
     bind_u32(st, 2, ss->agent);
     bind_guid(st, 3, &ss->group);
@@ -1209,35 +1208,19 @@ static void bind_session(sqlite3_stmt *st, const struct st_session *ss)
 
 static int sq_session_add(struct acd_store *b, struct st_session *ss)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
-    struct sq *s = SQ(b);
-    bool own;
-    int r = op_begin(s, &own);
-    if (r)
-        return r;
+    REFUSE_IF_LOST(SQ(b));
     uint32_t h;
-    r = next_handle(s, &h);
-    if (r == ST_OK) {
-        struct st_session rec = *ss;
-        rec.handle = h;
-        bind_session(s->st[S_SESSION_ADD], &rec);
-        r = exec_st(s, S_SESSION_ADD, true, "adding a session");
-        if (r == ST_NOTFOUND)
-            store_set_err(b, "adding a session: no agent with handle %u", ss->agent);
-    }
-    r = op_end(s, own, r);
+    int r = insert_handled(SQ(b), S_SESSION_ADD, "adding a session", bind_session, ss, &h);
     if (r == ST_OK)
         ss->handle = h;
+    else if (r == ST_NOTFOUND)
+        store_set_err(b, "adding a session: no agent with handle %u", ss->agent);
     return r;
 }
 
 static int sq_session_update(struct acd_store *b, const struct st_session *ss)
 {
-    int lost_r;
-    if (txn_lost(SQ(b), &lost_r))
-        return lost_r;
+    REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     bind_session(s->st[S_SESSION_UPDATE], ss);
     char nf[64];
