@@ -60,6 +60,8 @@ TAPISRV    := $(if $(wildcard src/server/main.c),$(B)/tapisrv)
 ACDPROXY   := $(if $(wildcard src/acd/main.c),$(B)/acdproxy)
 TAPICTL_SRC := $(wildcard src/tools/tapictl/*.c)
 TAPICTL    := $(if $(TAPICTL_SRC),$(B)/tapictl)
+TAPIBENCH_SRC := $(wildcard src/tools/tapibench/*.c)
+TAPIBENCH  := $(if $(TAPIBENCH_SRC),$(B)/tapibench)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC)) \
               $(B)/tests/test_layout $(B)/tests/test_layout_v31
 INTEG_BIN  := $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
@@ -70,7 +72,7 @@ COMPILE_CHECKS := $(B)/tests/compile-c-gcc $(B)/tests/compile-c-clang \
                   $(B)/tests/compile-cxx-gcc $(B)/tests/compile-cxx-clang
 
 .PHONY: all test run bench install clean deps check-compile
-all: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
+all: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL) $(TAPIBENCH) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
 
 deps:
 	@scripts/deps.sh
@@ -117,6 +119,11 @@ $(call obj,$(TAPICTL_SRC)): ALLCFLAGS := $(filter-out -Isrc/common,$(ALLCFLAGS))
 $(B)/tapictl: $(call obj,$(TAPICTL_SRC)) $(LIBTAPI)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(call obj,$(TAPICTL_SRC)) \
 	    -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/../lib' -L$(B) -ltapi32 -lm
+
+# tapibench, like tapictl, uses only tapi.h and libtapi32.
+$(call obj,$(TAPIBENCH_SRC)): ALLCFLAGS := $(filter-out -Isrc/common,$(ALLCFLAGS))
+$(B)/tapibench: $(call obj,$(TAPIBENCH_SRC)) $(LIBTAPI)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(call obj,$(TAPIBENCH_SRC)) -Wl,-rpath,'$$ORIGIN' -L$(B) -ltapi32 -lm
 
 # --- tests ---------------------------------------------------------------------
 TEST_LINK := -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 -lcmocka $(LIBS)
@@ -171,9 +178,11 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/run.sh $(B)
 
+BENCH_ARGS ?=
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	$(B)/tapibench $(BENCH_ARGS)
 
 install: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin

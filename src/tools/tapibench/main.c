@@ -1,0 +1,317 @@
+/*
+ * tapibench - tapix end to end against its floors.
+ *
+ * Starts its own tapisrv and acdproxy (from the directory of this binary)
+ * on a private socket and SQLite database in a temp dir, and measures:
+ *
+ *   1. floors: (a) a trivial relay with the same process topology and
+ *      message sizes (requester -> relay -> echo -> relay -> requester over
+ *      Unix sockets), one outstanding (p50/p99 latency) and 256 outstanding
+ *      (requests/s); (b) one 4 KiB write + fdatasync on the database's
+ *      filesystem;
+ *   2. lineCreateAgentSession, durable, acdproxy on SQLite: the same two;
+ *   3. lineGetAgentSessionInfo (the read path): the same two.
+ *
+ * Every figure is the median over several runs and is printed with its
+ * ratio to the floor measured in the same invocation: the machines are
+ * shared and absolute times drift, ratios much less.  The targets are
+ * reported, never asserted: the exit code is 0 whenever the measurement
+ * itself worked.
+ *
+ *   tapibench [--quick] [--json] [--runs N]
+ */
+#include "tapibench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Whole frame sizes of one proxy request in tapix (measured with strace on
+ * the real processes, see docs/PERFORMANCE.md): requester -> tapisrv
+ * REQUEST, tapisrv -> acdproxy EVENT LINE_PROXYREQUEST, acdproxy -> tapisrv
+ * RESPONSE, tapisrv -> requester EVENT LINE_REPLY.  The floor uses those of
+ * lineGetAgentSessionInfo, the larger of the two measured requests. */
+static const struct tb_sizes g_sizes = {TB_REQ_SIZE, TB_FWD_SIZE, TB_RESP_SIZE, TB_REPLY_SIZE};
+
+enum unit { U_US, U_RPS };
+
+struct row {
+    const char *name;
+    enum unit unit;
+    double value;     /* median over the runs */
+    double floor;     /* the floor it is compared with, 0: none */
+    const char *floor_name;
+    int have;
+};
+
+enum {
+    R_RELAY_P50, R_RELAY_P99, R_RELAY_RPS, R_FSYNC,
+    R_CREATE_P50, R_CREATE_P99, R_CREATE_RPS,
+    R_INFO_P50, R_INFO_P99, R_INFO_RPS, R__N
+};
+
+static struct row g_rows[R__N] = {
+    [R_RELAY_P50] = {"relay floor, 1 outstanding, p50", U_US, 0, 0, NULL, 0},
+    [R_RELAY_P99] = {"relay floor, 1 outstanding, p99", U_US, 0, 0, NULL, 0},
+    [R_RELAY_RPS] = {"relay floor, 256 outstanding", U_RPS, 0, 0, NULL, 0},
+    [R_FSYNC] = {"4 KiB write + fdatasync, p50", U_US, 0, 0, NULL, 0},
+    [R_CREATE_P50] = {"lineCreateAgentSession, 1 out, p50", U_US, 0, 0, "relay p50 + fdatasync", 0},
+    [R_CREATE_P99] = {"lineCreateAgentSession, 1 out, p99", U_US, 0, 0, "relay p99 + fdatasync", 0},
+    [R_CREATE_RPS] = {"lineCreateAgentSession, 256 out", U_RPS, 0, 0, "relay 256 out", 0},
+    [R_INFO_P50] = {"lineGetAgentSessionInfo, 1 out, p50", U_US, 0, 0, "relay p50", 0},
+    [R_INFO_P99] = {"lineGetAgentSessionInfo, 1 out, p99", U_US, 0, 0, "relay p99", 0},
+    [R_INFO_RPS] = {"lineGetAgentSessionInfo, 256 out", U_RPS, 0, 0, "relay 256 out", 0},
+};
+
+struct target {
+    const char *text;
+    int row;
+    double limit; /* ratio */
+    int le;       /* 1: ratio <= limit is met; 0: ratio >= limit */
+};
+
+static const struct target g_targets[] = {
+    {"lineGetAgentSessionInfo p50 <= 1.5x relay floor", R_INFO_P50, 1.5, 1},
+    {"durable lineCreateAgentSession p50 <= 1.2x (relay floor + fdatasync)", R_CREATE_P50, 1.2, 1},
+    {"lineCreateAgentSession, 256 outstanding >= 0.5x relay floor req/s", R_CREATE_RPS, 0.5, 0},
+    {"lineGetAgentSessionInfo, 256 outstanding >= 0.5x relay floor req/s", R_INFO_RPS, 0.5, 0},
+};
+
+static double ratio(const struct row *r)
+{
+    return r->floor > 0 ? r->value / r->floor : 0;
+}
+
+static void print_table(const struct tb_params *p, const char *remaining)
+{
+    printf("\ntapibench: median of %d runs; ratio = figure / floor measured in this run\n", p->runs);
+    printf("%-38s %14s %14s %8s  %s\n", "scenario", "median", "floor", "ratio", "floor is");
+    for (int i = 0; i < R__N; i++) {
+        const struct row *r = &g_rows[i];
+        if (!r->have)
+            continue;
+        const char *u = r->unit == U_US ? "us" : "req/s";
+        char v[32], f[32], q[16];
+        snprintf(v, sizeof v, r->unit == U_US ? "%.1f %s" : "%.0f %s", r->value, u);
+        if (r->floor > 0) {
+            snprintf(f, sizeof f, r->unit == U_US ? "%.1f %s" : "%.0f %s", r->floor, u);
+            snprintf(q, sizeof q, "%.2f", ratio(r));
+        } else {
+            snprintf(f, sizeof f, "-");
+            snprintf(q, sizeof q, "-");
+        }
+        printf("%-38s %14s %14s %8s  %s\n", r->name, v, f, q, r->floor_name ? r->floor_name : "(floor)");
+    }
+    printf("\ntargets (reported, not asserted):\n");
+    for (size_t i = 0; i < sizeof g_targets / sizeof g_targets[0]; i++) {
+        const struct target *t = &g_targets[i];
+        const struct row *r = &g_rows[t->row];
+        if (!r->have) {
+            printf("  %-70s  not measured\n", t->text);
+            continue;
+        }
+        double q = ratio(r);
+        int met = t->le ? q <= t->limit : q >= t->limit;
+        printf("  %-70s  ratio %.2f  %s\n", t->text, q, met ? "MET" : "MISSED");
+    }
+    if (remaining && *remaining)
+        printf("\nnot measured: %s\n", remaining);
+}
+
+static void print_json(const struct tb_params *p, const char *remaining)
+{
+    printf("{\n  \"runs\": %d,\n  \"rows\": [\n", p->runs);
+    int first = 1;
+    for (int i = 0; i < R__N; i++) {
+        const struct row *r = &g_rows[i];
+        if (!r->have)
+            continue;
+        printf("%s    {\"name\": \"%s\", \"unit\": \"%s\", \"median\": %.3f, \"floor\": %.3f, "
+               "\"ratio\": %.4f, \"floor_is\": \"%s\"}",
+               first ? "" : ",\n", r->name, r->unit == U_US ? "us" : "req/s", r->value, r->floor,
+               ratio(r), r->floor_name ? r->floor_name : "floor");
+        first = 0;
+    }
+    printf("\n  ],\n  \"targets\": [\n");
+    first = 1;
+    for (size_t i = 0; i < sizeof g_targets / sizeof g_targets[0]; i++) {
+        const struct target *t = &g_targets[i];
+        const struct row *r = &g_rows[t->row];
+        double q = ratio(r);
+        int met = r->have && (t->le ? q <= t->limit : q >= t->limit);
+        printf("%s    {\"target\": \"%s\", \"limit\": %.2f, \"measured\": %s, \"ratio\": %.4f, "
+               "\"met\": %s}",
+               first ? "" : ",\n", t->text, t->limit, r->have ? "true" : "false", q,
+               met ? "true" : "false");
+        first = 0;
+    }
+    printf("\n  ],\n  \"not_measured\": \"%s\"\n}\n", remaining ? remaining : "");
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: tapibench [--quick] [--json] [--runs N]\n"
+          "  Starts a private tapisrv and acdproxy (from this binary's directory) on a temp\n"
+          "  socket and SQLite database, measures the floors, lineCreateAgentSession and\n"
+          "  lineGetAgentSessionInfo, and prints medians with their ratios to the floors.\n"
+          "  --quick  a reduced run (under a minute)\n"
+          "  --json   print the results as JSON instead of a table\n"
+          "  --runs N runs per figure (default 7, --quick 3)\n",
+          f);
+}
+
+/* Progress goes to stderr so that --json output stays clean. */
+#define PROGRESS(...) fprintf(stderr, "tapibench: " __VA_ARGS__)
+
+int main(int argc, char **argv)
+{
+    int quick = 0, json = 0, runs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick"))
+            quick = 1;
+        else if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    struct tb_params p;
+    if (quick)
+        p = (struct tb_params){3, 300, 2000, 200000, 2048, 200, 8, 0};
+    else
+        p = (struct tb_params){7, 1000, 10000, 1000000, 8192, 500, 16, 0};
+    if (runs > 0)
+        p.runs = runs;
+    /* keys per agent: 8 lines (tapisrv's default) x groups */
+    int keys = p.tput_ops > p.lat_ops ? p.tput_ops : p.lat_ops;
+    p.agents = (keys + 8 * p.groups - 1) / (8 * p.groups);
+
+    tb_cleanup_install();
+    if (tb_tmpdir_create())
+        return 1;
+    PROGRESS("build dir %s, temp dir %s\n", tb_build_dir(), tb_dir());
+
+    int maxn = p.relay_tput_ops;
+    if (maxn < p.lat_ops)
+        maxn = p.lat_ops;
+    double *lat = calloc((size_t)maxn, sizeof *lat);
+    double *p50 = calloc((size_t)p.runs, sizeof *p50), *p99 = calloc((size_t)p.runs, sizeof *p99);
+    double *rps = calloc((size_t)p.runs, sizeof *rps);
+    if (!lat || !p50 || !p99 || !rps)
+        return 1;
+    const char *remaining = "";
+    int rc = 0;
+
+    /* ---- 1. floors ---- */
+    PROGRESS("1/3 floors: relay (%u/%u/%u/%u bytes) and fdatasync\n", g_sizes.req, g_sizes.fwd,
+             g_sizes.resp, g_sizes.reply);
+    struct tb_relay *relay = tb_relay_start(&g_sizes);
+    if (!relay) {
+        fprintf(stderr, "tapibench: cannot start the relay floor\n");
+        return 1;
+    }
+    double *fs = calloc((size_t)p.runs, sizeof *fs);
+    double *fsl = calloc((size_t)p.fsync_ops, sizeof *fsl);
+    if (!fs || !fsl)
+        return 1;
+    for (int r = 0; r < p.runs; r++) {
+        if (tb_relay_latency(relay, p.relay_lat_ops, lat) < 0)
+            return 1;
+        p50[r] = tb_quantile(lat, (size_t)p.relay_lat_ops, 0.50);
+        p99[r] = tb_quantile(lat, (size_t)p.relay_lat_ops, 0.99);
+        rps[r] = tb_relay_throughput(relay, p.relay_tput_ops, TB_WINDOW);
+        if (rps[r] < 0)
+            return 1;
+        if (tb_fsync_latency(p.fsync_ops, fsl) < 0) {
+            fprintf(stderr, "tapibench: fdatasync floor failed\n");
+            return 1;
+        }
+        fs[r] = tb_quantile(fsl, (size_t)p.fsync_ops, 0.50);
+    }
+    tb_relay_stop(relay);
+    g_rows[R_RELAY_P50].value = tb_median(p50, (size_t)p.runs);
+    g_rows[R_RELAY_P99].value = tb_median(p99, (size_t)p.runs);
+    g_rows[R_RELAY_RPS].value = tb_median(rps, (size_t)p.runs);
+    g_rows[R_FSYNC].value = tb_median(fs, (size_t)p.runs);
+    g_rows[R_RELAY_P50].have = g_rows[R_RELAY_P99].have = g_rows[R_RELAY_RPS].have =
+        g_rows[R_FSYNC].have = 1;
+    double relay50 = g_rows[R_RELAY_P50].value, relay99 = g_rows[R_RELAY_P99].value;
+    double relayrps = g_rows[R_RELAY_RPS].value, fsync50 = g_rows[R_FSYNC].value;
+
+    /* ---- 2. lineCreateAgentSession ---- */
+    PROGRESS("2/3 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups,
+             p.agents);
+    struct tb_env *env = tb_env_start(&p);
+    if (!env) {
+        remaining = "lineCreateAgentSession, lineGetAgentSessionInfo (tapisrv/acdproxy failed)";
+        rc = 1;
+        goto report;
+    }
+    for (int r = 0; r < p.runs; r++) {
+        if (tb_create_latency(env, p.lat_ops, lat) < 0)
+            goto create_failed;
+        p50[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.50);
+        p99[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.99);
+        rps[r] = tb_create_throughput(env, p.tput_ops, TB_WINDOW);
+        if (rps[r] < 0)
+            goto create_failed;
+    }
+    g_rows[R_CREATE_P50] = (struct row){g_rows[R_CREATE_P50].name, U_US, tb_median(p50, (size_t)p.runs),
+                                        relay50 + fsync50, g_rows[R_CREATE_P50].floor_name, 1};
+    g_rows[R_CREATE_P99] = (struct row){g_rows[R_CREATE_P99].name, U_US, tb_median(p99, (size_t)p.runs),
+                                        relay99 + fsync50, g_rows[R_CREATE_P99].floor_name, 1};
+    g_rows[R_CREATE_RPS] = (struct row){g_rows[R_CREATE_RPS].name, U_RPS, tb_median(rps, (size_t)p.runs),
+                                        relayrps, g_rows[R_CREATE_RPS].floor_name, 1};
+
+    /* ---- 3. lineGetAgentSessionInfo ---- */
+    PROGRESS("3/3 lineGetAgentSessionInfo\n");
+    if (tb_info_prepare(env) < 0)
+        goto info_failed;
+    for (int r = 0; r < p.runs; r++) {
+        if (tb_info_latency(env, p.lat_ops, lat) < 0)
+            goto info_failed;
+        p50[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.50);
+        p99[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.99);
+        rps[r] = tb_info_throughput(env, p.tput_ops, TB_WINDOW);
+        if (rps[r] < 0)
+            goto info_failed;
+    }
+    if (tb_info_finish(env) < 0)
+        goto info_failed;
+    g_rows[R_INFO_P50] = (struct row){g_rows[R_INFO_P50].name, U_US, tb_median(p50, (size_t)p.runs),
+                                      relay50, g_rows[R_INFO_P50].floor_name, 1};
+    g_rows[R_INFO_P99] = (struct row){g_rows[R_INFO_P99].name, U_US, tb_median(p99, (size_t)p.runs),
+                                      relay99, g_rows[R_INFO_P99].floor_name, 1};
+    g_rows[R_INFO_RPS] = (struct row){g_rows[R_INFO_RPS].name, U_RPS, tb_median(rps, (size_t)p.runs),
+                                      relayrps, g_rows[R_INFO_RPS].floor_name, 1};
+    goto stop;
+
+create_failed:
+    remaining = "lineCreateAgentSession (failed), lineGetAgentSessionInfo";
+    rc = 1;
+    goto stop;
+info_failed:
+    remaining = "lineGetAgentSessionInfo (failed)";
+    rc = 1;
+stop:
+    tb_env_stop(env);
+report:
+    if (json)
+        print_json(&p, remaining);
+    else
+        print_table(&p, remaining);
+    free(lat);
+    free(p50);
+    free(p99);
+    free(rps);
+    free(fs);
+    free(fsl);
+    return rc;
+}

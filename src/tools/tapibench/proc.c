@@ -1,0 +1,397 @@
+/*
+ * proc.c - tapibench's processes and temp files, and the guarantee that
+ * every exit path cleans them up: normal exit (atexit), a fatal error
+ * (exit), SIGINT/SIGTERM/SIGHUP (async-signal-safe: SIGKILL to every
+ * tracked child, unlink of the known file names, rmdir).  Every child also
+ * gets PR_SET_PDEATHSIG(SIGKILL), so even a SIGKILLed tapibench leaves no
+ * process behind.
+ */
+#include "tapibench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CHILD 16
+
+static char g_build[PATH_MAX];
+static char g_dir[PATH_MAX];
+static volatile pid_t g_child[MAX_CHILD];
+
+/* Every name tapibench or its children create in the temp dir. */
+static const char *const g_names[] = {
+    "acd.db", "acd.db-wal", "acd.db-shm", "acd.db-journal", "acd.log",
+    "tapisrv.sock", "tapisrv.sock.lock", "tapisrv.log", "fsync.tmp", NULL,
+};
+
+double tb_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+int tb_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double tb_quantile(double *v, size_t n, double q)
+{
+    if (!n)
+        return 0;
+    qsort(v, n, sizeof v[0], tb_cmp_double);
+    size_t i = (size_t)(q * (double)n);
+    if (i >= n)
+        i = n - 1;
+    return v[i];
+}
+
+double tb_median(double *v, size_t n)
+{
+    if (!n)
+        return 0;
+    qsort(v, n, sizeof v[0], tb_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+const char *tb_build_dir(void)
+{
+    if (!g_build[0]) {
+        ssize_t n = readlink("/proc/self/exe", g_build, sizeof g_build - 1);
+        if (n <= 0) {
+            snprintf(g_build, sizeof g_build, "build");
+        } else {
+            g_build[n] = 0;
+            char *slash = strrchr(g_build, '/');
+            if (slash)
+                *slash = 0;
+        }
+    }
+    return g_build;
+}
+
+const char *tb_dir(void)
+{
+    return g_dir;
+}
+
+int tb_tmpdir_create(void)
+{
+    const char *t = getenv("TMPDIR");
+    if (!t || !*t)
+        t = "/tmp";
+    snprintf(g_dir, sizeof g_dir, "%s/tapibench.XXXXXX", t);
+    if (!mkdtemp(g_dir)) {
+        fprintf(stderr, "tapibench: mkdtemp %s: %s\n", g_dir, strerror(errno));
+        g_dir[0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void tb_path(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", g_dir, name);
+}
+
+void tb_track(pid_t pid)
+{
+    for (int i = 0; i < MAX_CHILD; i++)
+        if (!g_child[i]) {
+            g_child[i] = pid;
+            return;
+        }
+}
+
+void tb_untrack(pid_t pid)
+{
+    for (int i = 0; i < MAX_CHILD; i++)
+        if (g_child[i] == pid)
+            g_child[i] = 0;
+}
+
+/* Async-signal-safe: unlink the known names and rmdir. */
+static void remove_dir(void)
+{
+    if (!g_dir[0])
+        return;
+    char p[PATH_MAX + 32];
+    size_t dl = strlen(g_dir);
+    for (int i = 0; g_names[i]; i++) {
+        size_t nl = strlen(g_names[i]);
+        if (dl + 1 + nl + 1 > sizeof p)
+            continue;
+        memcpy(p, g_dir, dl);
+        p[dl] = '/';
+        memcpy(p + dl + 1, g_names[i], nl + 1);
+        unlink(p);
+    }
+    rmdir(g_dir);
+}
+
+static void on_signal(int sig)
+{
+    for (int i = 0; i < MAX_CHILD; i++)
+        if (g_child[i] > 0)
+            kill(g_child[i], SIGKILL);
+    for (int i = 0; i < MAX_CHILD; i++) /* reap: no zombies left for init */
+        if (g_child[i] > 0)
+            while (waitpid(g_child[i], NULL, 0) < 0 && errno == EINTR)
+                ;
+    remove_dir();
+    static const char msg[] = "tapibench: interrupted, cleaned up\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(128 + sig);
+}
+
+static int wait_pid(pid_t pid, int *status, int ms)
+{
+    for (int t = 0; t < ms; t += 5) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD))
+            return 0;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+int tb_stop(pid_t pid)
+{
+    int st = 0;
+    if (pid <= 0)
+        return -1;
+    kill(pid, SIGTERM);
+    if (wait_pid(pid, &st, 5000) < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        tb_untrack(pid);
+        return -1;
+    }
+    tb_untrack(pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+void tb_cleanup(void)
+{
+    for (int i = 0; i < MAX_CHILD; i++)
+        if (g_child[i] > 0)
+            tb_stop(g_child[i]);
+    remove_dir();
+    g_dir[0] = 0;
+}
+
+void tb_cleanup_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    atexit(tb_cleanup);
+}
+
+void tb_dump_log(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    off_t end = lseek(fd, 0, SEEK_END);
+    lseek(fd, end > 4096 ? end - 4096 : 0, SEEK_SET);
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    close(fd);
+    if (n > 0) {
+        fprintf(stderr, "--- %s ---\n", path);
+        fwrite(buf, 1, (size_t)n, stderr);
+    }
+}
+
+/* In the child after fork: die with the parent. */
+static void child_guard(pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+}
+
+pid_t tb_spawn_ready(char *const argv[], const char *logpath)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -1;
+    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (logfd < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    char fdstr[16];
+    snprintf(fdstr, sizeof fdstr, "%d", fds[1]);
+    char *av[32];
+    int n = 0;
+    while (argv[n] && n < 28) {
+        av[n] = argv[n];
+        n++;
+    }
+    av[n++] = (char *)"--ready-fd";
+    av[n++] = fdstr;
+    av[n] = NULL;
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        close(logfd);
+        return -1;
+    }
+    if (pid == 0) {
+        child_guard(parent);
+        if (dup2(logfd, 2) < 0 || fcntl(fds[1], F_SETFD, 0) < 0)
+            _exit(127);
+        execv(av[0], av);
+        _exit(127);
+    }
+    tb_track(pid);
+    close(fds[1]);
+    close(logfd);
+    char line[64];
+    size_t len = 0;
+    int ok = 0;
+    double deadline = tb_now_us() + 10e6;
+    for (;;) {
+        int left = (int)((deadline - tb_now_us()) / 1000);
+        if (left <= 0)
+            break;
+        struct pollfd pfd = {fds[0], POLLIN, 0};
+        int r = poll(&pfd, 1, left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        ssize_t k = read(fds[0], line + len, sizeof line - 1 - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        len += (size_t)k;
+        line[len] = 0;
+        if (memchr(line, '\n', len)) {
+            ok = strcmp(line, "READY\n") == 0;
+            break;
+        }
+        if (len == sizeof line - 1)
+            break;
+    }
+    close(fds[0]);
+    if (!ok) {
+        fprintf(stderr, "tapibench: %s gave no READY\n", av[0]);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        tb_untrack(pid);
+        tb_dump_log(logpath);
+        return -1;
+    }
+    return pid;
+}
+
+int tb_admin(const char *db, char *out, size_t cap, char *const args[])
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/acdproxy", tb_build_dir());
+    char *av[32];
+    int n = 0;
+    av[n++] = path;
+    av[n++] = (char *)"admin";
+    av[n++] = (char *)"--db";
+    av[n++] = (char *)db;
+    for (int i = 0; args[i] && n < 31; i++)
+        av[n++] = args[i];
+    av[n] = NULL;
+    int o[2];
+    if (pipe2(o, O_CLOEXEC) < 0)
+        return -1;
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(o[0]);
+        close(o[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        child_guard(parent);
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul < 0 || dup2(nul, 0) < 0 || dup2(o[1], 1) < 0)
+            _exit(127);
+        execv(path, av);
+        _exit(127);
+    }
+    tb_track(pid);
+    close(o[1]);
+    size_t got = 0;
+    char sink[256];
+    for (;;) {
+        char *dst = out && got + 1 < cap ? out + got : sink;
+        size_t room = out && got + 1 < cap ? cap - 1 - got : sizeof sink;
+        ssize_t k = read(o[0], dst, room);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        if (dst != sink)
+            got += (size_t)k;
+    }
+    if (out && cap)
+        out[got] = 0;
+    close(o[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    tb_untrack(pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        fprintf(stderr, "tapibench: acdproxy admin");
+        for (int i = 0; args[i]; i++)
+            fprintf(stderr, " %s", args[i]);
+        fprintf(stderr, " failed\n");
+        return -1;
+    }
+    return 0;
+}
+
+pid_t tb_fork_fn(void (*fn)(void *), void *arg)
+{
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        child_guard(parent);
+        fn(arg);
+        _exit(0);
+    }
+    tb_track(pid);
+    return pid;
+}

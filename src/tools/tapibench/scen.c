@@ -1,0 +1,367 @@
+/*
+ * scen.c - the TAPI scenarios, end to end: this process is the requesting
+ * app (libtapi32, USEEVENT mode, lineGetMessage), a private tapisrv routes,
+ * a private acdproxy answers from its SQLite store (synchronous=FULL, WAL).
+ *
+ * Sessions: a session is keyed by (agent, group, line, address), and a
+ * second active one on the same key is refused, so every create in a run
+ * uses its own key: key k is line k % L, group (k / L) % G, agent
+ * k / (L * G), address 0.  tapibench provisions enough agents (all bound to
+ * the current OS user) and groups for the largest run; after each run the
+ * sessions it created are ended (lineSetAgentSessionState ENDED, 256
+ * outstanding, not timed), so the next run reuses the keys.  Ended sessions
+ * stay in the store, as they do in service.
+ */
+#include "tapibench.h"
+
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tapi.h>
+
+#define API_22 0x00020002u
+#define REPLY_MS 30000u
+
+struct tb_env {
+    pid_t srv, acd;
+    HLINEAPP app;
+    DWORD nlines;
+    HLINE *line;
+    int nagents, ngroups, nkeys;
+    HAGENT *agent;
+    GUID *group;
+    HAGENTSESSION *sess; /* per key */
+    /* the outstanding requests */
+    LONG slot_id[TB_WINDOW];
+    int slot_idx[TB_WINDOW];
+    double slot_t0[TB_WINDOW];
+    int free_slots[TB_WINDOW], nfree;
+    LINEAGENTSESSIONINFO info[TB_WINDOW];
+    LONG last_error;
+};
+
+static const char *me(void)
+{
+    static char name[64];
+    if (!name[0]) {
+        struct passwd *pw = getpwuid(geteuid());
+        snprintf(name, sizeof name, "%s", pw ? pw->pw_name : "root");
+    }
+    return name;
+}
+
+typedef LONG (*issue_fn)(struct tb_env *e, int idx, int slot);
+
+/*
+ * Run n requests (issue(idx) for idx 0..n-1) with at most `window`
+ * outstanding; the latency of request idx (call to its LINE_REPLY dequeued)
+ * into lat[idx] when lat is not NULL, the wall time into *elapsed.
+ * Other messages (the session events on our own lines) are dropped.
+ */
+static int drive(struct tb_env *e, int n, int window, issue_fn issue, double *lat, double *elapsed)
+{
+    if (window > TB_WINDOW)
+        window = TB_WINDOW;
+    e->nfree = 0;
+    memset(e->slot_id, 0, sizeof e->slot_id);
+    for (int s = window - 1; s >= 0; s--)
+        e->free_slots[e->nfree++] = s;
+    int issued = 0, done = 0;
+    double t0 = tb_now_us();
+    while (done < n) {
+        while (issued < n && e->nfree) {
+            int s = e->free_slots[--e->nfree];
+            e->slot_idx[s] = issued;
+            e->slot_t0[s] = tb_now_us();
+            LONG id = issue(e, issued, s);
+            if (id <= 0) {
+                fprintf(stderr, "tapibench: request %d failed synchronously: 0x%lx\n", issued,
+                        (unsigned long)(DWORD)id);
+                return -1;
+            }
+            e->slot_id[s] = id;
+            issued++;
+        }
+        LINEMESSAGE m;
+        LONG rc = lineGetMessage(e->app, &m, REPLY_MS);
+        if (rc) {
+            fprintf(stderr, "tapibench: no reply within %u ms (lineGetMessage 0x%lx)\n", REPLY_MS,
+                    (unsigned long)(DWORD)rc);
+            return -1;
+        }
+        if (m.dwMessageID != LINE_REPLY)
+            continue;
+        int s = -1;
+        for (int k = 0; k < window; k++)
+            if (e->slot_id[k] == (LONG)m.dwParam1) {
+                s = k;
+                break;
+            }
+        if (s < 0)
+            continue;
+        if (lat)
+            lat[e->slot_idx[s]] = tb_now_us() - e->slot_t0[s];
+        if (m.dwParam2) {
+            e->last_error = (LONG)(DWORD)m.dwParam2;
+            fprintf(stderr, "tapibench: request %d failed: 0x%lx\n", e->slot_idx[s],
+                    (unsigned long)(DWORD)m.dwParam2);
+            return -1;
+        }
+        e->slot_id[s] = 0;
+        e->free_slots[e->nfree++] = s;
+        done++;
+    }
+    if (elapsed)
+        *elapsed = tb_now_us() - t0;
+    return 0;
+}
+
+static void key(const struct tb_env *e, int k, int *line, int *group, int *agent)
+{
+    *line = k % (int)e->nlines;
+    *group = (k / (int)e->nlines) % e->ngroups;
+    *agent = k / ((int)e->nlines * e->ngroups);
+}
+
+static LONG issue_create(struct tb_env *e, int idx, int slot)
+{
+    (void)slot;
+    int l, g, a;
+    key(e, idx, &l, &g, &a);
+    return lineCreateAgentSessionA(e->line[l], e->agent[a], NULL, 0, &e->group[g], &e->sess[idx]);
+}
+
+static LONG issue_end(struct tb_env *e, int idx, int slot)
+{
+    (void)slot;
+    int l, g, a;
+    key(e, idx, &l, &g, &a);
+    return lineSetAgentSessionState(e->line[l], e->sess[idx], LINEAGENTSESSIONSTATE_ENDED, 0);
+}
+
+static LONG issue_info(struct tb_env *e, int idx, int slot)
+{
+    int k = idx % TB_WINDOW, l, g, a;
+    key(e, k, &l, &g, &a);
+    LINEAGENTSESSIONINFO *si = &e->info[slot];
+    memset(si, 0, sizeof *si);
+    si->dwTotalSize = sizeof *si;
+    return lineGetAgentSessionInfo(e->line[l], e->sess[k], si);
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int provision(const struct tb_params *p, const char *db)
+{
+    char name[32];
+    for (int g = 0; g < p->groups; g++) {
+        snprintf(name, sizeof name, "B%d", g);
+        char *args[] = {(char *)"group", (char *)"add", name, NULL};
+        if (tb_admin(db, NULL, 0, args))
+            return -1;
+    }
+    for (int a = 0; a < p->agents; a++) {
+        snprintf(name, sizeof name, "b%d", a);
+        char *args[] = {(char *)"agent", (char *)"add", name, (char *)"--user", (char *)me(),
+                        NULL};
+        if (tb_admin(db, NULL, 0, args))
+            return -1;
+    }
+    return 0;
+}
+
+static LONG reply(struct tb_env *e, LONG id)
+{
+    if (id <= 0)
+        return id ? id : -1;
+    for (;;) {
+        LINEMESSAGE m;
+        if (lineGetMessage(e->app, &m, REPLY_MS))
+            return -1;
+        if (m.dwMessageID == LINE_REPLY && (LONG)m.dwParam1 == id)
+            return (LONG)(DWORD)m.dwParam2;
+    }
+}
+
+static int find_groups(struct tb_env *e)
+{
+    size_t cap = 64 + (size_t)e->ngroups * 256;
+    LINEAGENTGROUPLIST *gl = calloc(1, cap);
+    if (!gl)
+        return -1;
+    gl->dwTotalSize = (DWORD)cap;
+    if (reply(e, lineGetGroupListA(e->line[0], gl))) {
+        free(gl);
+        return -1;
+    }
+    int found = 0;
+    for (DWORD i = 0; i < gl->dwNumEntries; i++) {
+        const LINEAGENTGROUPENTRY *ge =
+            (const LINEAGENTGROUPENTRY *)((char *)gl + gl->dwListOffset + i * sizeof *ge);
+        int g;
+        const char *nm = (const char *)gl + ge->dwNameOffset;
+        if (ge->dwNameSize && sscanf(nm, "B%d", &g) == 1 && g >= 0 && g < e->ngroups) {
+            memcpy(&e->group[g], &ge->GroupID, sizeof(GUID));
+            found++;
+        }
+    }
+    free(gl);
+    return found == e->ngroups ? 0 : -1;
+}
+
+struct tb_env *tb_env_start(const struct tb_params *p)
+{
+    char db[PATH_MAX], sock[PATH_MAX], slog[PATH_MAX], alog[PATH_MAX];
+    char srvbin[PATH_MAX + 16], acdbin[PATH_MAX + 16];
+    tb_path(db, sizeof db, "acd.db");
+    tb_path(sock, sizeof sock, "tapisrv.sock");
+    tb_path(slog, sizeof slog, "tapisrv.log");
+    tb_path(alog, sizeof alog, "acd.log");
+    snprintf(srvbin, sizeof srvbin, "%s/tapisrv", tb_build_dir());
+    snprintf(acdbin, sizeof acdbin, "%s/acdproxy", tb_build_dir());
+
+    struct tb_env *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->ngroups = p->groups;
+    e->nagents = p->agents;
+    if (provision(p, db))
+        goto fail;
+    char *sargv[] = {srvbin, (char *)"--socket", sock, (char *)"--log-level", (char *)"warn", NULL};
+    e->srv = tb_spawn_ready(sargv, slog);
+    if (e->srv < 0)
+        goto fail;
+    setenv("TAPI_SERVER", sock, 1);
+    char *aargv[] = {acdbin, (char *)"--db", db, (char *)"--log-level", (char *)"warn", NULL};
+    e->acd = tb_spawn_ready(aargv, alog);
+    if (e->acd < 0)
+        goto fail;
+
+    LINEINITIALIZEEXPARAMS ip;
+    memset(&ip, 0, sizeof ip);
+    ip.dwTotalSize = sizeof ip;
+    ip.dwOptions = LINEINITIALIZEEXOPTION_USEEVENT;
+    DWORD ver = API_22;
+    LONG rc = lineInitializeExA(&e->app, NULL, NULL, "tapibench", &e->nlines, &ver, &ip);
+    if (rc || !e->nlines) {
+        fprintf(stderr, "tapibench: lineInitializeEx: 0x%lx\n", (unsigned long)(DWORD)rc);
+        e->app = 0;
+        goto fail;
+    }
+    e->line = calloc(e->nlines, sizeof *e->line);
+    e->agent = calloc((size_t)e->nagents, sizeof *e->agent);
+    e->group = calloc((size_t)e->ngroups, sizeof *e->group);
+    e->nkeys = (int)e->nlines * e->ngroups * e->nagents;
+    e->sess = calloc((size_t)e->nkeys, sizeof *e->sess);
+    if (!e->line || !e->agent || !e->group || !e->sess)
+        goto fail;
+    for (DWORD l = 0; l < e->nlines; l++) {
+        rc = lineOpenA(e->app, l, &e->line[l], API_22, 0, l, LINECALLPRIVILEGE_MONITOR, 0, NULL);
+        if (rc) {
+            fprintf(stderr, "tapibench: lineOpen %u: 0x%lx\n", (unsigned)l,
+                    (unsigned long)(DWORD)rc);
+            goto fail;
+        }
+    }
+    if (find_groups(e)) {
+        fprintf(stderr, "tapibench: the provisioned groups are not there\n");
+        goto fail;
+    }
+    for (int a = 0; a < e->nagents; a++) {
+        char id[32];
+        snprintf(id, sizeof id, "b%d", a);
+        if (reply(e, lineCreateAgentA(e->line[0], id, NULL, &e->agent[a]))) {
+            fprintf(stderr, "tapibench: lineCreateAgent %s failed\n", id);
+            goto fail;
+        }
+    }
+    return e;
+fail:
+    tb_dump_log(alog);
+    tb_env_stop(e);
+    return NULL;
+}
+
+void tb_env_stop(struct tb_env *e)
+{
+    if (!e)
+        return;
+    if (e->app)
+        lineShutdown(e->app);
+    if (e->acd > 0)
+        tb_stop(e->acd);
+    if (e->srv > 0)
+        tb_stop(e->srv);
+    free(e->line);
+    free(e->agent);
+    free(e->group);
+    free(e->sess);
+    free(e);
+}
+
+pid_t tb_env_srv_pid(const struct tb_env *e)
+{
+    return e->srv;
+}
+
+pid_t tb_env_acd_pid(const struct tb_env *e)
+{
+    return e->acd;
+}
+
+/* ------------------------------------------------------------ scenarios */
+
+static int end_all(struct tb_env *e, int n)
+{
+    return drive(e, n, TB_WINDOW, issue_end, NULL, NULL);
+}
+
+int tb_create_latency(struct tb_env *e, int n, double *lat)
+{
+    if (n > e->nkeys)
+        return -1;
+    if (drive(e, n, 1, issue_create, lat, NULL))
+        return -1;
+    return end_all(e, n);
+}
+
+double tb_create_throughput(struct tb_env *e, int n, int window)
+{
+    double us;
+    if (n > e->nkeys)
+        return -1;
+    if (drive(e, n, window, issue_create, NULL, &us))
+        return -1;
+    if (end_all(e, n))
+        return -1;
+    return n / (us / 1e6);
+}
+
+int tb_info_prepare(struct tb_env *e)
+{
+    if (e->nkeys < TB_WINDOW)
+        return -1;
+    return drive(e, TB_WINDOW, TB_WINDOW, issue_create, NULL, NULL);
+}
+
+int tb_info_latency(struct tb_env *e, int n, double *lat)
+{
+    return drive(e, n, 1, issue_info, lat, NULL);
+}
+
+double tb_info_throughput(struct tb_env *e, int n, int window)
+{
+    double us;
+    if (drive(e, n, window, issue_info, NULL, &us))
+        return -1;
+    return n / (us / 1e6);
+}
+
+int tb_info_finish(struct tb_env *e)
+{
+    return end_all(e, TB_WINDOW);
+}
