@@ -17,7 +17,7 @@
 #define API_HI 0x00020002u
 #define DEFAULT_NUM_LINES 8u
 
-/* Fixed sizes per API version (tapi-reference §3.4 and the brief). */
+/* Fixed sizes per API version: each structure as it ended in that version. */
 #define DEVCAPS_FIXED_22 268u
 #define DEVCAPS_FIXED_20 252u
 #define DEVCAPS_FIXED_14 240u

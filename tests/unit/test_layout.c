@@ -44,7 +44,7 @@ static void every_offset_matches(void **state)
     assert_true(sizeof pins / sizeof pins[0] > 350);
 }
 
-/* The figures the issue and the reference quote, stated once more by hand. */
+/* The best-known figures of the layout, stated once more by hand. */
 static void headline_figures(void **state)
 {
     (void)state;
