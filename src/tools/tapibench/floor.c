@@ -310,3 +310,150 @@ int tb_fsync_latency(int n, double *lat)
     unlink(path);
     return rc;
 }
+
+/* ---- raw fan-out floor ----
+ * This process writes every message to n socket pairs, batched like the
+ * relay (up to 256 frames per write()); each reader process counts frames
+ * and, at the frame marked last (type 2), answers its count (4 bytes). */
+
+#define FAN_BATCH 256
+
+struct tb_fan {
+    int n;
+    uint32_t size;
+    int *fd;
+    pid_t *pid;
+    uint8_t *out;
+};
+
+struct fan_reader {
+    int fd;
+};
+
+static void fan_reader_main(void *arg)
+{
+    int fd = ((struct fan_reader *)arg)->fd;
+    uint8_t *buf = malloc(BUFSZ);
+    size_t len = 0;
+    uint32_t count = 0;
+    if (!buf)
+        _exit(1);
+    for (;;) {
+        ssize_t k = read(fd, buf + len, BUFSZ - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            _exit(0);
+        len += (size_t)k;
+        size_t off = 0;
+        while (len - off >= HDR) {
+            uint32_t fl = get32(buf + off);
+            if (fl < HDR || fl > BUFSZ)
+                _exit(1);
+            if (len - off < fl)
+                break;
+            count++;
+            if (buf[off + 4] == 2) {
+                uint8_t ack[4];
+                put32(ack, count);
+                if (write_all(fd, ack, sizeof ack) < 0)
+                    _exit(0);
+                count = 0;
+            }
+            off += fl;
+        }
+        memmove(buf, buf + off, len - off);
+        len -= off;
+    }
+}
+
+struct tb_fan *tb_fan_start(int n, uint32_t size)
+{
+    struct tb_fan *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->n = n;
+    f->size = size;
+    f->fd = malloc((size_t)n * sizeof *f->fd);
+    f->pid = calloc((size_t)n, sizeof *f->pid);
+    f->out = malloc((size_t)FAN_BATCH * size);
+    if (!f->fd || !f->pid || !f->out) {
+        free(f->fd);
+        free(f->pid);
+        free(f->out);
+        free(f);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        f->fd[i] = -1;
+    for (int i = 0; i < n; i++) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+            tb_fan_stop(f);
+            return NULL;
+        }
+        struct fan_reader a = {sv[1]};
+        f->pid[i] = tb_fork_fn(fan_reader_main, &a);
+        close(sv[1]);
+        f->fd[i] = sv[0];
+        if (f->pid[i] < 0) {
+            tb_fan_stop(f);
+            return NULL;
+        }
+    }
+    return f;
+}
+
+double tb_fan_run(struct tb_fan *f, int msgs)
+{
+    double t0 = tb_now_us();
+    for (int sent = 0; sent < msgs;) {
+        int k = msgs - sent < FAN_BATCH ? msgs - sent : FAN_BATCH;
+        size_t len = 0;
+        for (int j = 0; j < k; j++)
+            len += frame(f->out + len, f->size, sent + j + 1 == msgs ? 2 : 1, (uint32_t)(sent + j));
+        for (int i = 0; i < f->n; i++)
+            if (write_all(f->fd[i], f->out, len) < 0)
+                return -1;
+        sent += k;
+    }
+    for (int i = 0; i < f->n; i++) {
+        uint8_t ack[4];
+        size_t got = 0;
+        while (got < sizeof ack) {
+            struct pollfd pfd = {f->fd[i], POLLIN, 0};
+            int r = poll(&pfd, 1, 30000);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return -1;
+            ssize_t k = read(f->fd[i], ack + got, sizeof ack - got);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                return -1;
+            got += (size_t)k;
+        }
+        if (get32(ack) != (uint32_t)msgs) {
+            fprintf(stderr, "tapibench: fan-out reader %d got %u of %d\n", i, get32(ack), msgs);
+            return -1;
+        }
+    }
+    return (double)msgs * f->n / ((tb_now_us() - t0) / 1e6);
+}
+
+void tb_fan_stop(struct tb_fan *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < f->n; i++)
+        if (f->fd[i] >= 0)
+            close(f->fd[i]); /* EOF: the reader exits */
+    for (int i = 0; i < f->n; i++)
+        if (f->pid[i] > 0)
+            tb_stop(f->pid[i]);
+    free(f->fd);
+    free(f->pid);
+    free(f->out);
+    free(f);
+}

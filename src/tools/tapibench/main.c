@@ -10,7 +10,15 @@
  *      (requests/s); (b) one 4 KiB write + fdatasync on the database's
  *      filesystem;
  *   2. lineCreateAgentSession, durable, acdproxy on SQLite: the same two;
- *   3. lineGetAgentSessionInfo (the read path): the same two.
+ *   3. lineGetAgentSessionInfo (the read path): the same two;
+ *   4. event fan-out: LINE_AGENTSESSIONSTATUS delivered per second to N =
+ *      10 and 100 monitoring apps (each its own process) while one session
+ *      is toggled READY/NOTREADY with 256 changes outstanding, against a
+ *      raw fan-out floor (one writer, N socket pairs, N reader processes);
+ *   5. scale: 100k agents and 1M sessions (--quick: 10k / 100k) created
+ *      through the API on a fresh tapisrv and acdproxy: RSS of both,
+ *      lineGetAgentSessionList of an agent with 1000 sessions, acdproxy's
+ *      restart time.
  *
  * Every figure is the median over several runs and is printed with its
  * ratio to the floor measured in the same invocation: the machines are
@@ -34,7 +42,10 @@
  * lineGetAgentSessionInfo, the larger of the two measured requests. */
 static const struct tb_sizes g_sizes = {TB_REQ_SIZE, TB_FWD_SIZE, TB_RESP_SIZE, TB_REPLY_SIZE};
 
-enum unit { U_US, U_RPS };
+enum unit { U_US, U_RPS, U_MPS, U_MS, U_MIB, U_B };
+
+static const char *const g_unit[] = {"us", "req/s", "msg/s", "ms", "MiB", "B"};
+static const char *const g_fmt[] = {"%.1f %s", "%.0f %s", "%.0f %s", "%.1f %s", "%.2f %s", "%.0f %s"};
 
 struct row {
     const char *name;
@@ -48,7 +59,11 @@ struct row {
 enum {
     R_RELAY_P50, R_RELAY_P99, R_RELAY_RPS, R_FSYNC,
     R_CREATE_P50, R_CREATE_P99, R_CREATE_RPS,
-    R_INFO_P50, R_INFO_P99, R_INFO_RPS, R__N
+    R_INFO_P50, R_INFO_P99, R_INFO_RPS,
+    R_FAN0_FLOOR, R_FAN1_FLOOR, R_FAN0, R_FAN1,
+    R_SC_ACD_RSS0, R_SC_ACD_RSS1, R_SC_ACD_HWM1, R_SC_ACD_RSS2, R_SC_ACD_PER,
+    R_SC_SRV_RSS0, R_SC_SRV_RSS1, R_SC_SRV_HWM, R_SC_SRV_GROWTH,
+    R_SC_LIST, R_SC_RESTART, R_SC_STOP, R__N
 };
 
 static struct row g_rows[R__N] = {
@@ -62,21 +77,45 @@ static struct row g_rows[R__N] = {
     [R_INFO_P50] = {"lineGetAgentSessionInfo, 1 out, p50", U_US, 0, 0, "relay p50", 0},
     [R_INFO_P99] = {"lineGetAgentSessionInfo, 1 out, p99", U_US, 0, 0, "relay p99", 0},
     [R_INFO_RPS] = {"lineGetAgentSessionInfo, 256 out", U_RPS, 0, 0, "relay 256 out", 0},
+    [R_FAN0_FLOOR] = {"raw fan-out floor, N=10", U_MPS, 0, 0, NULL, 0},
+    [R_FAN1_FLOOR] = {"raw fan-out floor, N=100", U_MPS, 0, 0, NULL, 0},
+    [R_FAN0] = {"AGENTSESSIONSTATUS fan-out, N=10", U_MPS, 0, 0, "raw fan-out N=10", 0},
+    [R_FAN1] = {"AGENTSESSIONSTATUS fan-out, N=100", U_MPS, 0, 0, "raw fan-out N=100", 0},
+    [R_SC_ACD_RSS0] = {"acdproxy RSS, agents, 0 sessions", U_MIB, 0, 0, "-", 0},
+    [R_SC_ACD_RSS1] = {"acdproxy RSS, after creates", U_MIB, 0, 0, "-", 0},
+    [R_SC_ACD_HWM1] = {"acdproxy peak RSS (VmHWM)", U_MIB, 0, 0, "-", 0},
+    [R_SC_ACD_RSS2] = {"acdproxy RSS, restarted (loaded)", U_MIB, 0, 0, "-", 0},
+    [R_SC_ACD_PER] = {"acdproxy RSS per session", U_B, 0, 0, "-", 0},
+    [R_SC_SRV_RSS0] = {"tapisrv RSS, before sessions", U_MIB, 0, 0, "-", 0},
+    [R_SC_SRV_RSS1] = {"tapisrv RSS, after creates", U_MIB, 0, 0, "-", 0},
+    [R_SC_SRV_HWM] = {"tapisrv peak RSS (VmHWM)", U_MIB, 0, 0, "-", 0},
+    [R_SC_SRV_GROWTH] = {"tapisrv RSS growth, end vs before", U_MIB, 0, 0, "-", 0},
+    [R_SC_LIST] = {"lineGetAgentSessionList 1000, p50", U_US, 0, 0, "-", 0},
+    [R_SC_RESTART] = {"acdproxy restart, SIGTERM..READY", U_MS, 0, 0, "-", 0},
+    [R_SC_STOP] = {"  of which SIGTERM..exit", U_MS, 0, 0, "-", 0},
 };
 
 struct target {
     const char *text;
     int row;
-    double limit; /* ratio */
+    double limit; /* ratio, or the value itself when abs */
     int le;       /* 1: ratio <= limit is met; 0: ratio >= limit */
+    int abs;      /* compare the value, not the ratio */
 };
 
 static const struct target g_targets[] = {
-    {"lineGetAgentSessionInfo p50 <= 1.5x relay floor", R_INFO_P50, 1.5, 1},
-    {"durable lineCreateAgentSession p50 <= 1.2x (relay floor + fdatasync)", R_CREATE_P50, 1.2, 1},
-    {"lineCreateAgentSession, 256 outstanding >= 0.5x relay floor req/s", R_CREATE_RPS, 0.5, 0},
-    {"lineGetAgentSessionInfo, 256 outstanding >= 0.5x relay floor req/s", R_INFO_RPS, 0.5, 0},
+    {"lineGetAgentSessionInfo p50 <= 1.5x relay floor", R_INFO_P50, 1.5, 1, 0},
+    {"durable lineCreateAgentSession p50 <= 1.2x (relay floor + fdatasync)", R_CREATE_P50, 1.2, 1, 0},
+    {"lineCreateAgentSession, 256 outstanding >= 0.5x relay floor req/s", R_CREATE_RPS, 0.5, 0, 0},
+    {"lineGetAgentSessionInfo, 256 outstanding >= 0.5x relay floor req/s", R_INFO_RPS, 0.5, 0, 0},
+    {"event fan-out N=10 >= 0.5x raw fan-out floor msg/s", R_FAN0, 0.5, 0, 0},
+    {"event fan-out N=100 >= 0.5x raw fan-out floor msg/s", R_FAN1, 0.5, 0, 0},
+    {"acdproxy <= 300 B RSS per session beyond fixed overhead", R_SC_ACD_PER, 300, 1, 1},
+    {"tapisrv RSS independent of sessions (growth <= 1 MiB)", R_SC_SRV_GROWTH, 1, 1, 1},
+    {"acdproxy restart with all sessions in its store <= 2 s", R_SC_RESTART, 2000, 1, 1},
 };
+
+static char g_scale_desc[160] = "not run";
 
 static double ratio(const struct row *r)
 {
@@ -91,11 +130,15 @@ static void print_table(const struct tb_params *p, const char *remaining)
         const struct row *r = &g_rows[i];
         if (!r->have)
             continue;
-        const char *u = r->unit == U_US ? "us" : "req/s";
+        if (i == R_FAN0_FLOOR)
+            printf("-- event fan-out\n");
+        if (i == R_SC_ACD_RSS0)
+            printf("-- scale: %s\n", g_scale_desc);
+        const char *u = g_unit[r->unit];
         char v[32], f[32], q[16];
-        snprintf(v, sizeof v, r->unit == U_US ? "%.1f %s" : "%.0f %s", r->value, u);
+        snprintf(v, sizeof v, g_fmt[r->unit], r->value, u);
         if (r->floor > 0) {
-            snprintf(f, sizeof f, r->unit == U_US ? "%.1f %s" : "%.0f %s", r->floor, u);
+            snprintf(f, sizeof f, g_fmt[r->unit], r->floor, u);
             snprintf(q, sizeof q, "%.2f", ratio(r));
         } else {
             snprintf(f, sizeof f, "-");
@@ -111,9 +154,12 @@ static void print_table(const struct tb_params *p, const char *remaining)
             printf("  %-70s  not measured\n", t->text);
             continue;
         }
-        double q = ratio(r);
+        double q = t->abs ? r->value : ratio(r);
         int met = t->le ? q <= t->limit : q >= t->limit;
-        printf("  %-70s  ratio %.2f  %s\n", t->text, q, met ? "MET" : "MISSED");
+        if (t->abs)
+            printf("  %-70s  %.1f %-4s  %s\n", t->text, q, g_unit[r->unit], met ? "MET" : "MISSED");
+        else
+            printf("  %-70s  ratio %.2f  %s\n", t->text, q, met ? "MET" : "MISSED");
     }
     if (remaining && *remaining)
         printf("\nnot measured: %s\n", remaining);
@@ -129,7 +175,7 @@ static void print_json(const struct tb_params *p, const char *remaining)
             continue;
         printf("%s    {\"name\": \"%s\", \"unit\": \"%s\", \"median\": %.3f, \"floor\": %.3f, "
                "\"ratio\": %.4f, \"floor_is\": \"%s\"}",
-               first ? "" : ",\n", r->name, r->unit == U_US ? "us" : "req/s", r->value, r->floor,
+               first ? "" : ",\n", r->name, g_unit[r->unit], r->value, r->floor,
                ratio(r), r->floor_name ? r->floor_name : "floor");
         first = 0;
     }
@@ -138,15 +184,16 @@ static void print_json(const struct tb_params *p, const char *remaining)
     for (size_t i = 0; i < sizeof g_targets / sizeof g_targets[0]; i++) {
         const struct target *t = &g_targets[i];
         const struct row *r = &g_rows[t->row];
-        double q = ratio(r);
+        double q = t->abs ? r->value : ratio(r);
         int met = r->have && (t->le ? q <= t->limit : q >= t->limit);
-        printf("%s    {\"target\": \"%s\", \"limit\": %.2f, \"measured\": %s, \"ratio\": %.4f, "
+        printf("%s    {\"target\": \"%s\", \"limit\": %.2f, \"measured\": %s, \"%s\": %.4f, "
                "\"met\": %s}",
-               first ? "" : ",\n", t->text, t->limit, r->have ? "true" : "false", q,
-               met ? "true" : "false");
+               first ? "" : ",\n", t->text, t->limit, r->have ? "true" : "false",
+               t->abs ? "value" : "ratio", q, met ? "true" : "false");
         first = 0;
     }
-    printf("\n  ],\n  \"not_measured\": \"%s\"\n}\n", remaining ? remaining : "");
+    printf("\n  ],\n  \"scale\": \"%s\",\n  \"not_measured\": \"%s\"\n}\n", g_scale_desc,
+           remaining ? remaining : "");
 }
 
 static void usage(FILE *f)
@@ -154,8 +201,10 @@ static void usage(FILE *f)
     fputs("usage: tapibench [--quick] [--json] [--runs N]\n"
           "  Starts a private tapisrv and acdproxy (from this binary's directory) on a temp\n"
           "  socket and SQLite database, measures the floors, lineCreateAgentSession and\n"
-          "  lineGetAgentSessionInfo, and prints medians with their ratios to the floors.\n"
-          "  --quick  a reduced run (under a minute)\n"
+          "  lineGetAgentSessionInfo, event fan-out to 10 and 100 monitoring apps, and\n"
+          "  scale (100k agents, 1M sessions: RSS, session list, restart), and prints\n"
+          "  medians with their ratios to the floors.\n"
+          "  --quick  a reduced run (under a minute; scale with 10k agents, 100k sessions)\n"
           "  --json   print the results as JSON instead of a table\n"
           "  --runs N runs per figure (default 7, --quick 3)\n",
           f);
@@ -164,8 +213,84 @@ static void usage(FILE *f)
 /* Progress goes to stderr so that --json output stays clean. */
 #define PROGRESS(...) fprintf(stderr, "tapibench: " __VA_ARGS__)
 
+static void set_row(int i, double value, double floor)
+{
+    g_rows[i].value = value;
+    g_rows[i].floor = floor;
+    g_rows[i].have = 1;
+}
+
+/* 4: for N = 10 and 100, alternate a floor run and a tapix run. */
+static int fanout(struct tb_env *env, const struct tb_params *p)
+{
+    static const int ns[2] = {TB_FAN_N0, TB_FAN_N1};
+    double *fl = calloc((size_t)p->runs, sizeof *fl), *tx = calloc((size_t)p->runs, sizeof *tx);
+    uint32_t sess;
+    int rc = -1;
+    if (!fl || !tx || tb_fanout_prepare(env, &sess) < 0)
+        goto out;
+    for (int k = 0; k < 2; k++) {
+        PROGRESS("4/5 event fan-out, N=%d: %d changes per run (floor: %d messages of %u B)\n",
+                 ns[k], p->fan_ops[k], p->fan_floor_ops, TB_EVENT_SIZE);
+        struct tb_fan *f = tb_fan_start(ns[k], TB_EVENT_SIZE);
+        struct tb_monitors *m = f ? tb_monitors_start(ns[k], 0) : NULL;
+        int ok = f && m;
+        for (int r = 0; r < p->runs && ok; r++) {
+            fl[r] = tb_fan_run(f, p->fan_floor_ops);
+            tx[r] = fl[r] < 0 ? -1 : tb_fanout_run(env, m, ns[k], p->fan_ops[k], TB_WINDOW);
+            ok = fl[r] >= 0 && tx[r] >= 0;
+        }
+        tb_monitors_stop(m);
+        tb_fan_stop(f);
+        if (!ok)
+            goto out;
+        double floor = tb_median(fl, (size_t)p->runs);
+        set_row(k ? R_FAN1_FLOOR : R_FAN0_FLOOR, floor, 0);
+        set_row(k ? R_FAN1 : R_FAN0, tb_median(tx, (size_t)p->runs), floor);
+    }
+    rc = tb_fanout_finish(env);
+out:
+    free(fl);
+    free(tx);
+    return rc;
+}
+
+/* 5: one run (the setup is the measurement's cost); restarts: median. */
+static int scale(const struct tb_params *p)
+{
+    struct tb_scale_result s;
+    PROGRESS("5/5 scale: %d agents, %d sessions (fresh tapisrv and acdproxy)\n", p->scale_agents,
+             p->scale_sessions);
+    if (tb_scale(p, &s) < 0)
+        return -1;
+    const double mib = 1024.0;
+    snprintf(g_scale_desc, sizeof g_scale_desc,
+             "%d agents, %d sessions; setup: directory %.1f s, lineCreateAgent %.1f s, "
+             "creates %.1f s",
+             s.agents, s.sessions, s.provision_s, s.agents_s, s.create_s);
+    PROGRESS("scale: %s; list entries %u\n", g_scale_desc, (unsigned)s.list_entries);
+    set_row(R_SC_ACD_RSS0, s.acd_rss0 / mib, 0);
+    set_row(R_SC_ACD_RSS1, s.acd_rss1 / mib, 0);
+    set_row(R_SC_ACD_HWM1, s.acd_hwm1 / mib, 0);
+    set_row(R_SC_ACD_RSS2, s.acd_rss2 / mib, 0);
+    /* per session beyond the fixed overhead: the larger of the two loads */
+    long load = s.acd_rss1 > s.acd_rss2 ? s.acd_rss1 : s.acd_rss2;
+    set_row(R_SC_ACD_PER, (double)(load - s.acd_rss0) * 1024.0 / s.sessions, 0);
+    set_row(R_SC_SRV_RSS0, s.srv_rss0 / mib, 0);
+    set_row(R_SC_SRV_RSS1, s.srv_rss1 / mib, 0);
+    set_row(R_SC_SRV_HWM, (s.srv_hwm2 > s.srv_hwm1 ? s.srv_hwm2 : s.srv_hwm1) / mib, 0);
+    long srv_end = s.srv_rss2 > s.srv_rss1 ? s.srv_rss2 : s.srv_rss1;
+    set_row(R_SC_SRV_GROWTH, (double)(srv_end - s.srv_rss0) / mib, 0);
+    set_row(R_SC_LIST, s.list_p50_us, 0);
+    set_row(R_SC_RESTART, s.restart_ms, 0);
+    set_row(R_SC_STOP, s.stop_ms, 0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--fanout-monitor"))
+        return tb_monitor_main(argc, argv);
     int quick = 0, json = 0, runs = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
@@ -184,9 +309,11 @@ int main(int argc, char **argv)
     }
     struct tb_params p;
     if (quick)
-        p = (struct tb_params){3, 300, 2000, 200000, 2048, 200, 8, 0};
+        p = (struct tb_params){3, 300, 2000, 200000, 2048, 200, 8, 0,
+                               50000, {5000, 1000}, 10000, 100000, 3};
     else
-        p = (struct tb_params){7, 1000, 10000, 1000000, 8192, 500, 16, 0};
+        p = (struct tb_params){7, 1000, 10000, 1000000, 8192, 500, 16, 0,
+                               200000, {20000, 4000}, 100000, 1000000, 3};
     if (runs > 0)
         p.runs = runs;
     /* keys per agent: 8 lines (tapisrv's default) x groups */
@@ -210,7 +337,7 @@ int main(int argc, char **argv)
     int rc = 0;
 
     /* ---- 1. floors ---- */
-    PROGRESS("1/3 floors: relay (%u/%u/%u/%u bytes) and fdatasync\n", g_sizes.req, g_sizes.fwd,
+    PROGRESS("1/5 floors: relay (%u/%u/%u/%u bytes) and fdatasync\n", g_sizes.req, g_sizes.fwd,
              g_sizes.resp, g_sizes.reply);
     struct tb_relay *relay = tb_relay_start(&g_sizes);
     if (!relay) {
@@ -246,11 +373,12 @@ int main(int argc, char **argv)
     double relayrps = g_rows[R_RELAY_RPS].value, fsync50 = g_rows[R_FSYNC].value;
 
     /* ---- 2. lineCreateAgentSession ---- */
-    PROGRESS("2/3 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups,
+    PROGRESS("2/5 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups,
              p.agents);
     struct tb_env *env = tb_env_start(&p);
     if (!env) {
-        remaining = "lineCreateAgentSession, lineGetAgentSessionInfo (tapisrv/acdproxy failed)";
+        remaining = "lineCreateAgentSession, lineGetAgentSessionInfo, fan-out, scale "
+                    "(tapisrv/acdproxy failed)";
         rc = 1;
         goto report;
     }
@@ -271,7 +399,7 @@ int main(int argc, char **argv)
                                         relayrps, g_rows[R_CREATE_RPS].floor_name, 1};
 
     /* ---- 3. lineGetAgentSessionInfo ---- */
-    PROGRESS("3/3 lineGetAgentSessionInfo\n");
+    PROGRESS("3/5 lineGetAgentSessionInfo\n");
     if (tb_info_prepare(env) < 0)
         goto info_failed;
     for (int r = 0; r < p.runs; r++) {
@@ -291,14 +419,28 @@ int main(int argc, char **argv)
                                       relay99, g_rows[R_INFO_P99].floor_name, 1};
     g_rows[R_INFO_RPS] = (struct row){g_rows[R_INFO_RPS].name, U_RPS, tb_median(rps, (size_t)p.runs),
                                       relayrps, g_rows[R_INFO_RPS].floor_name, 1};
-    goto stop;
+
+    /* ---- 4. event fan-out ---- */
+    if (fanout(env, &p) < 0) {
+        remaining = "event fan-out (failed)";
+        rc = 1;
+    }
+    tb_env_stop(env);
+    env = NULL;
+
+    /* ---- 5. scale ---- */
+    if (scale(&p) < 0) {
+        remaining = rc ? "event fan-out (failed), scale (failed)" : "scale (failed)";
+        rc = 1;
+    }
+    goto report;
 
 create_failed:
-    remaining = "lineCreateAgentSession (failed), lineGetAgentSessionInfo";
+    remaining = "lineCreateAgentSession (failed), lineGetAgentSessionInfo, fan-out, scale";
     rc = 1;
     goto stop;
 info_failed:
-    remaining = "lineGetAgentSessionInfo (failed)";
+    remaining = "lineGetAgentSessionInfo (failed), fan-out, scale";
     rc = 1;
 stop:
     tb_env_stop(env);

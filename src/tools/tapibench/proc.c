@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CHILD 16
+#define MAX_CHILD 512 /* up to 100 fan-out monitors or readers, plus the servers */
 
 static char g_build[PATH_MAX];
 static char g_dir[PATH_MAX];
@@ -31,7 +31,8 @@ static volatile pid_t g_child[MAX_CHILD];
 /* Every name tapibench or its children create in the temp dir. */
 static const char *const g_names[] = {
     "acd.db", "acd.db-wal", "acd.db-shm", "acd.db-journal", "acd.log",
-    "tapisrv.sock", "tapisrv.sock.lock", "tapisrv.log", "fsync.tmp", NULL,
+    "tapisrv.sock", "tapisrv.sock.lock", "tapisrv.log", "fsync.tmp",
+    "scale.db", "scale.db-wal", "scale.db-shm", "scale.db-journal", "monitor.log", NULL,
 };
 
 double tb_now_us(void)
@@ -157,6 +158,20 @@ static void on_signal(int sig)
     _exit(128 + sig);
 }
 
+static int write_all_fd(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 static int wait_pid(pid_t pid, int *status, int ms)
 {
     for (int t = 0; t < ms; t += 5) {
@@ -237,6 +252,11 @@ static void child_guard(pid_t parent)
 
 pid_t tb_spawn_ready(char *const argv[], const char *logpath)
 {
+    return tb_spawn_ready_ms(argv, logpath, 10000);
+}
+
+pid_t tb_spawn_ready_ms(char *const argv[], const char *logpath, int timeout_ms)
+{
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
         return -1;
@@ -279,7 +299,7 @@ pid_t tb_spawn_ready(char *const argv[], const char *logpath)
     char line[64];
     size_t len = 0;
     int ok = 0;
-    double deadline = tb_now_us() + 10e6;
+    double deadline = tb_now_us() + timeout_ms * 1e3;
     for (;;) {
         int left = (int)((deadline - tb_now_us()) / 1000);
         if (left <= 0)
@@ -394,4 +414,89 @@ pid_t tb_fork_fn(void (*fn)(void *), void *arg)
     }
     tb_track(pid);
     return pid;
+}
+
+pid_t tb_spawn_self(char *const args[], int keep_fd, const char *logpath)
+{
+    char *av[16];
+    int n = 0;
+    av[n++] = (char *)"tapibench";
+    for (int i = 0; args[i] && n < 15; i++)
+        av[n++] = args[i];
+    av[n] = NULL;
+    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (logfd < 0)
+        return -1;
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(logfd);
+        return -1;
+    }
+    if (pid == 0) {
+        child_guard(parent);
+        if (dup2(logfd, 2) < 0 || fcntl(keep_fd, F_SETFD, 0) < 0)
+            _exit(127);
+        execv("/proc/self/exe", av);
+        _exit(127);
+    }
+    close(logfd);
+    tb_track(pid);
+    return pid;
+}
+
+int tb_run_sql(const char *db, const char *sql)
+{
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) < 0)
+        return -1;
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(in[0]);
+        close(in[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        child_guard(parent);
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul < 0 || dup2(in[0], 0) < 0 || dup2(nul, 1) < 0)
+            _exit(127);
+        execlp("sqlite3", "sqlite3", "-batch", "-bail", db, (char *)NULL);
+        _exit(127);
+    }
+    tb_track(pid);
+    close(in[0]);
+    int rc = write_all_fd(in[1], sql, strlen(sql));
+    close(in[1]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    tb_untrack(pid);
+    if (rc || !WIFEXITED(st) || WEXITSTATUS(st)) {
+        fprintf(stderr, "tapibench: sqlite3 %s failed (exit %d)\n", db,
+                WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return -1;
+    }
+    return 0;
+}
+
+int tb_proc_mem(pid_t pid, long *rss_kib, long *hwm_kib)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    *rss_kib = *hwm_kib = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "VmRSS:", 6))
+            *rss_kib = atol(line + 6);
+        else if (!strncmp(line, "VmHWM:", 6))
+            *hwm_kib = atol(line + 6);
+    }
+    fclose(f);
+    return *rss_kib >= 0 && *hwm_kib >= 0 ? 0 : -1;
 }

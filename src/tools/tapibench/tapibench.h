@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <tapi.h>
+
 /* ------------------------------------------------------------ parameters */
 
 #define TB_WINDOW 256 /* requests outstanding in the throughput runs */
@@ -22,7 +24,16 @@ struct tb_params {
     int fsync_ops; /* fdatasyncs per run */
     int groups;    /* groups provisioned */
     int agents;    /* agents provisioned */
+    int fan_floor_ops; /* messages per fan-out floor run (per reader) */
+    int fan_ops[2];    /* state changes per fan-out run, N = 10 and N = 100 */
+    int scale_agents, scale_sessions, scale_restarts;
 };
+
+#define TB_FAN_N0 10
+#define TB_FAN_N1 100
+/* LINE_AGENTSESSIONSTATUS as tapisrv sends it to a monitoring app: one
+ * EVENT frame of 48 bytes (strace of a monitor's recvfrom). */
+#define TB_EVENT_SIZE 48u
 
 /* ------------------------------------------------------------ time, stats */
 
@@ -52,6 +63,15 @@ void tb_cleanup(void);
 /* Fork+exec argv with --ready-fd N appended, stderr to logpath; wait up to
  * 10 s for "READY\n".  Returns the pid (tracked) or -1 (log printed). */
 pid_t tb_spawn_ready(char *const argv[], const char *logpath);
+/* The same with another timeout than 10 s. */
+pid_t tb_spawn_ready_ms(char *const argv[], const char *logpath, int timeout_ms);
+/* Fork+exec this binary with args (argv[1..]); keep_fd stays open in the
+ * child, stderr to logpath.  Tracked; dies with the parent. */
+pid_t tb_spawn_self(char *const args[], int keep_fd, const char *logpath);
+/* Run the sqlite3 shell on db with sql on its stdin.  0 or -1. */
+int tb_run_sql(const char *db, const char *sql);
+/* VmRSS and VmHWM of a process, KiB.  0 or -1. */
+int tb_proc_mem(pid_t pid, long *rss_kib, long *hwm_kib);
 /* SIGTERM and reap (5 s, then SIGKILL).  Returns the exit status or -1. */
 int tb_stop(pid_t pid);
 /* Run build/acdproxy admin --db DB args...; its stdout into out.  0 or -1. */
@@ -89,6 +109,31 @@ void tb_relay_stop(struct tb_relay *r);
 /* n x (write 4 KiB + fdatasync) in DIR/fsync.tmp; latencies (us). 0/-1. */
 int tb_fsync_latency(int n, double *lat);
 
+/* Raw fan-out floor: this process writes every message (size bytes) to n
+ * Unix socket pairs, each read by its own reader process. */
+struct tb_fan;
+struct tb_fan *tb_fan_start(int n, uint32_t size);
+/* msgs messages to every reader, all read; returns deliveries/s (msgs x n
+ * over the time until the last reader has them all) or -1. */
+double tb_fan_run(struct tb_fan *f, int msgs);
+void tb_fan_stop(struct tb_fan *f);
+
+/* ------------------------------------------------------------ fan-out monitors (fanout.c) */
+
+/* n monitoring apps, each its own process (this binary re-executed) with
+ * its own lineInitializeEx, line `line` opened with MONITOR at 2.2, each
+ * counting LINE_AGENTSESSIONSTATUS(STATE) of one session. */
+struct tb_monitors;
+struct tb_monitors *tb_monitors_start(int n, int line);
+/* Tell every monitor to count `target` state events of session. */
+int tb_monitors_begin(struct tb_monitors *m, uint32_t session, int target);
+/* Wait (up to timeout_ms) until every monitor has counted target; the
+ * smallest count into *min.  0, or -1 on timeout/failure. */
+int tb_monitors_wait(struct tb_monitors *m, int timeout_ms, long *min);
+void tb_monitors_stop(struct tb_monitors *m);
+/* main() of a monitor process: argv[1] == "--fanout-monitor". */
+int tb_monitor_main(int argc, char **argv);
+
 /* ------------------------------------------------------------ TAPI scenarios (scen.c) */
 
 struct tb_env;
@@ -108,5 +153,26 @@ int tb_info_prepare(struct tb_env *e);
 int tb_info_latency(struct tb_env *e, int n, double *lat);
 double tb_info_throughput(struct tb_env *e, int n, int window);
 int tb_info_finish(struct tb_env *e);
+/* Event fan-out: one session (line 0), toggled READY/NOTREADY. */
+int tb_fanout_prepare(struct tb_env *e, uint32_t *session);
+/* n state changes (`window` outstanding) watched by the monitors; returns
+ * LINE_AGENTSESSIONSTATUS delivered per second across all monitors. */
+double tb_fanout_run(struct tb_env *e, struct tb_monitors *m, int nmon, int n, int window);
+int tb_fanout_finish(struct tb_env *e);
+
+/* Scale: its own tapisrv and acdproxy on DIR/scale.db. */
+struct tb_scale_result {
+    int agents, sessions;
+    double provision_s, agents_s, create_s; /* wall times of the setup steps */
+    long acd_rss0, acd_hwm0, srv_rss0, srv_hwm0; /* KiB, agents provisioned, no session */
+    long acd_rss1, acd_hwm1, srv_rss1, srv_hwm1; /* KiB, after creating the sessions */
+    long acd_rss2, acd_hwm2;                     /* KiB, after a restart (model loaded) */
+    long srv_rss2, srv_hwm2;                     /* KiB, at the end */
+    double list_p50_us;                          /* lineGetAgentSessionList, 1000 sessions */
+    DWORD list_entries;
+    double restart_ms;   /* median SIGTERM .. READY */
+    double stop_ms;      /* median SIGTERM .. exit */
+};
+int tb_scale(const struct tb_params *p, struct tb_scale_result *r);
 
 #endif

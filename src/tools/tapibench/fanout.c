@@ -1,0 +1,222 @@
+/*
+ * fanout.c - the monitoring apps of the event fan-out scenario.
+ *
+ * Each monitor is its own process: this binary re-executed with
+ * "--fanout-monitor FD LINE", so that it starts its own libtapi32 from
+ * scratch (no fork of a process whose library already runs threads).  It
+ * calls lineInitializeEx (USEEVENT), opens LINE with
+ * LINECALLPRIVILEGE_MONITOR at API 2.2 and says ready on its control
+ * socket FD.  Then, per run, tapibench sends (session, target) and the
+ * monitor counts LINE_AGENTSESSIONSTATUS messages of that session whose
+ * status is exactly STATE, dequeued with lineGetMessage, until it has
+ * target of them; it answers its count.  (0, 0) or EOF: lineShutdown, exit.
+ */
+#include "tapibench.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define API_22 0x00020002u
+#define READY_MARK 0xffffffffu
+
+struct tb_monitors {
+    int n;
+    int *fd;
+    pid_t *pid;
+    uint32_t target;
+};
+
+static int xwrite(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Read exactly n bytes, waiting at most until deadline (us, tb_now_us). */
+static int xread(int fd, void *p, size_t n, double deadline)
+{
+    char *c = p;
+    while (n) {
+        int left = deadline > 0 ? (int)((deadline - tb_now_us()) / 1000) : -1;
+        if (deadline > 0 && left <= 0)
+            return -1;
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int r = poll(&pfd, 1, left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        ssize_t k = read(fd, c, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        c += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int tb_monitor_main(int argc, char **argv)
+{
+    if (argc < 4)
+        return 2;
+    int fd = atoi(argv[2]);
+    DWORD line = (DWORD)atoi(argv[3]);
+    HLINEAPP app;
+    HLINE h;
+    DWORD nlines = 0, ver = API_22;
+    LINEINITIALIZEEXPARAMS ip;
+    memset(&ip, 0, sizeof ip);
+    ip.dwTotalSize = sizeof ip;
+    ip.dwOptions = LINEINITIALIZEEXOPTION_USEEVENT;
+    LONG rc = lineInitializeExA(&app, NULL, NULL, "tapibench-monitor", &nlines, &ver, &ip);
+    if (rc || line >= nlines) {
+        fprintf(stderr, "monitor: lineInitializeEx 0x%lx\n", (unsigned long)(DWORD)rc);
+        return 1;
+    }
+    rc = lineOpenA(app, line, &h, API_22, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, NULL);
+    if (rc) {
+        fprintf(stderr, "monitor: lineOpen 0x%lx\n", (unsigned long)(DWORD)rc);
+        lineShutdown(app);
+        return 1;
+    }
+    uint32_t mark = READY_MARK;
+    if (xwrite(fd, &mark, sizeof mark) < 0) {
+        lineShutdown(app);
+        return 1;
+    }
+    for (;;) {
+        uint32_t cmd[2];
+        if (xread(fd, cmd, sizeof cmd, 0) < 0 || !cmd[1])
+            break;
+        uint32_t count = 0;
+        double deadline = tb_now_us() + 60e6;
+        while (count < cmd[1] && tb_now_us() < deadline) {
+            LINEMESSAGE m;
+            if (lineGetMessage(app, &m, 100))
+                continue;
+            if (m.dwMessageID == LINE_AGENTSESSIONSTATUS && (uint32_t)m.dwParam1 == cmd[0] &&
+                m.dwParam2 == LINEAGENTSESSIONSTATUS_STATE)
+                count++;
+        }
+        if (xwrite(fd, &count, sizeof count) < 0)
+            break;
+    }
+    lineShutdown(app);
+    return 0;
+}
+
+struct tb_monitors *tb_monitors_start(int n, int line)
+{
+    struct tb_monitors *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->fd = malloc((size_t)n * sizeof *m->fd);
+    m->pid = calloc((size_t)n, sizeof *m->pid);
+    if (!m->fd || !m->pid) {
+        free(m->fd);
+        free(m->pid);
+        free(m);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        m->fd[i] = -1;
+    char log[PATH_MAX], fdarg[16], linearg[16];
+    tb_path(log, sizeof log, "monitor.log");
+    snprintf(linearg, sizeof linearg, "%d", line);
+    for (int i = 0; i < n; i++, m->n++) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+            goto fail;
+        snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
+        char *args[] = {(char *)"--fanout-monitor", fdarg, linearg, NULL};
+        m->pid[i] = tb_spawn_self(args, sv[1], log);
+        close(sv[1]);
+        m->fd[i] = sv[0];
+        if (m->pid[i] < 0)
+            goto fail;
+    }
+    double deadline = tb_now_us() + 30e6;
+    for (int i = 0; i < n; i++) {
+        uint32_t mark = 0;
+        if (xread(m->fd[i], &mark, sizeof mark, deadline) < 0 || mark != READY_MARK) {
+            fprintf(stderr, "tapibench: monitor %d did not start\n", i);
+            goto fail;
+        }
+    }
+    return m;
+fail:
+    tb_dump_log(log);
+    tb_monitors_stop(m);
+    return NULL;
+}
+
+int tb_monitors_begin(struct tb_monitors *m, uint32_t session, int target)
+{
+    uint32_t cmd[2] = {session, (uint32_t)target};
+    m->target = (uint32_t)target;
+    for (int i = 0; i < m->n; i++)
+        if (xwrite(m->fd[i], cmd, sizeof cmd) < 0)
+            return -1;
+    return 0;
+}
+
+int tb_monitors_wait(struct tb_monitors *m, int timeout_ms, long *min)
+{
+    double deadline = tb_now_us() + timeout_ms * 1e3;
+    int rc = 0;
+    *min = -1;
+    for (int i = 0; i < m->n; i++) {
+        uint32_t count = 0;
+        if (xread(m->fd[i], &count, sizeof count, deadline) < 0) {
+            fprintf(stderr, "tapibench: monitor %d: no count within %d ms\n", i, timeout_ms);
+            return -1;
+        }
+        if (*min < 0 || (long)count < *min)
+            *min = (long)count;
+        if (count < m->target) {
+            fprintf(stderr, "tapibench: monitor %d received %u of %u\n", i, count, m->target);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+void tb_monitors_stop(struct tb_monitors *m)
+{
+    if (!m)
+        return;
+    uint32_t cmd[2] = {0, 0};
+    for (int i = 0; i < m->n; i++)
+        if (m->fd[i] >= 0) {
+            if (xwrite(m->fd[i], cmd, sizeof cmd) == 0) {
+                /* let it lineShutdown cleanly; EOF on its end means it exited */
+                char c;
+                double dl = tb_now_us() + 2e6;
+                (void)xread(m->fd[i], &c, 1, dl);
+            }
+            close(m->fd[i]);
+        }
+    for (int i = 0; i < m->n; i++)
+        if (m->pid[i] > 0)
+            tb_stop(m->pid[i]);
+    free(m->fd);
+    free(m->pid);
+    free(m);
+}
