@@ -213,13 +213,28 @@ FUZZ_COMMON  := $(filter-out src/common/sockpath.c,$(COMMON_SRC))
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -Iinclude -Isrc/common
 
+# Targets that reach beyond src/common name their extra sources and libraries
+# (FUZZ_EXTRA_<name>, FUZZ_LIBS_<name>); the rest link src/common alone.
+FUZZ_EXTRA_server := $(SRV_SRC)
+FUZZ_LIBS_server  := -linih
+FUZZ_EXTRA_config := $(SRV_SRC)
+FUZZ_LIBS_config  := -linih
+FUZZ_EXTRA_client := $(LIB_SRC) src/common/sockpath.c
+FUZZ_LIBS_client  := -lpthread
+FUZZ_EXTRA_admin  := $(ACD_SRC) $(LIB_SRC) src/common/sockpath.c
+FUZZ_LIBS_admin   := $(ACD_LIBS) -linih -lpthread
+build/fuzz/fuzz_server: $(FUZZ_EXTRA_server) $(wildcard src/server/*.h)
+build/fuzz/fuzz_config: $(FUZZ_EXTRA_config) $(wildcard src/server/*.h)
+build/fuzz/fuzz_client: $(FUZZ_EXTRA_client) $(wildcard src/lib/*.h include/*.h)
+build/fuzz/fuzz_admin:  $(FUZZ_EXTRA_admin) $(wildcard src/acd/*.h src/lib/*.h)
+
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(wildcard src/common/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) $< $(FUZZ_COMMON) -o $@
+	clang $(FUZZ_FLAGS) $< $(FUZZ_COMMON) $(FUZZ_EXTRA_$*) $(FUZZ_LIBS_$*) -o $@
 
 build/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $(COMMON_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -Isrc/common $< $(COMMON_SRC) -o $@
+	$(CC) -std=c11 -D_GNU_SOURCE -Iinclude -Isrc/common $< $(COMMON_SRC) -o $@
 
 .PHONY: fuzz fuzz-seeds
 fuzz: deps
