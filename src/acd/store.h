@@ -70,17 +70,19 @@ enum {
 #define ST_NAME_MAX 128 /* display names */
 #define ST_HASH_MAX 128 /* Argon2id hash strings (crypto_pwhash_STRBYTES) */
 
-typedef struct { uint8_t b[16]; } st_guid; /* a GUID in Microsoft's byte layout */
+typedef struct {
+    uint8_t b[16];
+} st_guid; /* a GUID in Microsoft's byte layout */
 
 struct st_agent {
-    uint32_t handle;          /* HAGENT, assigned when the agent is added */
-    char id[ST_ID_MAX];       /* the agent ID apps pass to lineCreateAgent */
+    uint32_t handle;    /* HAGENT, assigned when the agent is added */
+    char id[ST_ID_MAX]; /* the agent ID apps pass to lineCreateAgent */
     char name[ST_NAME_MAX];
-    char os_user[ST_ID_MAX];  /* bound OS user, "" when none */
+    char os_user[ST_ID_MAX];    /* bound OS user, "" when none */
     char pin_hash[ST_HASH_MAX]; /* Argon2id string, "" when the agent has no PIN */
     uint32_t state, next_state; /* LINEAGENTSTATEEX_ */
-    uint32_t period;          /* measurement period, seconds */
-    uint32_t activity;        /* current activity id (TAPI 2.0), 0 = none */
+    uint32_t period;            /* measurement period, seconds */
+    uint32_t activity;          /* current activity id (TAPI 2.0), 0 = none */
 };
 
 struct st_group {
@@ -92,7 +94,7 @@ struct st_queue {
     uint32_t id;
     char name[ST_NAME_MAX];
     st_guid group;
-    uint32_t period;          /* measurement period, seconds */
+    uint32_t period; /* measurement period, seconds */
 };
 
 struct st_activity {
@@ -101,13 +103,13 @@ struct st_activity {
 };
 
 struct st_session {
-    uint32_t handle;          /* HAGENTSESSION */
-    uint32_t agent;           /* HAGENT */
+    uint32_t handle; /* HAGENTSESSION */
+    uint32_t agent;  /* HAGENT */
     st_guid group;
-    uint32_t line;            /* permanent line id of the requesting line */
-    uint32_t address;         /* working address id on that line */
+    uint32_t line;              /* permanent line id of the requesting line */
+    uint32_t address;           /* working address id on that line */
     uint32_t state, next_state; /* LINEAGENTSESSIONSTATE_ */
-    int64_t start_ms, end_ms; /* Unix time in milliseconds; end 0 while not ended */
+    int64_t start_ms, end_ms;   /* Unix time in milliseconds; end 0 while not ended */
     uint32_t calls, talk_s, call_s, wrapup_s, longest_answer_s, total_answer_s;
 };
 
@@ -151,7 +153,7 @@ typedef int (*st_session_fn)(void *arg, const struct st_session *s);
 
 int store_agents(struct acd_store *s, st_agent_fn fn, void *arg);
 int store_agent_get(struct acd_store *s, const char *id, struct st_agent *out);
-int store_agent_add(struct acd_store *s, struct st_agent *a); /* assigns a->handle */
+int store_agent_add(struct acd_store *s, struct st_agent *a);          /* assigns a->handle */
 int store_agent_update(struct acd_store *s, const struct st_agent *a); /* by handle */
 int store_agent_remove(struct acd_store *s, const char *id);
 

@@ -29,12 +29,12 @@ static const vs_field list_fields[] = {{16, VS_BYTES}};
 static const vs_field named_entry[] = {{4, VS_STR16}};
 static const struct px_struct activitylist = {
     "LINEAGENTACTIVITYLIST", 24, 24, list_fields, 1, 12, 16, 12, named_entry, 1};
-static const struct px_struct grouplist = {
-    "LINEAGENTGROUPLIST", 24, 24, list_fields, 1, 12, 16, 24, group_entry, 1};
+static const struct px_struct grouplist = {"LINEAGENTGROUPLIST", 24, 24, list_fields, 1, 12, 16, 24,
+                                           group_entry,          1};
 static const struct px_struct sessionlist = {
     "LINEAGENTSESSIONLIST", 24, 24, list_fields, 1, 12, 16, 28, NULL, 0};
-static const struct px_struct queuelist = {
-    "LINEQUEUELIST", 24, 24, list_fields, 1, 12, 16, 12, named_entry, 1};
+static const struct px_struct queuelist = {"LINEQUEUELIST", 24, 24, list_fields, 1, 12, 16, 12,
+                                           named_entry,     1};
 static const struct px_struct agentinfo = {"LINEAGENTINFO", 56, 56, NULL, 0, 0, 0, 0, NULL, 0};
 static const struct px_struct sessioninfo = {
     "LINEAGENTSESSIONINFO", 76, 76, NULL, 0, 0, 0, 0, NULL, 0};
@@ -50,17 +50,47 @@ static const struct px_type types[PX_TYPE_MAX + 1] = {
     [0x02] = {0x02, "SETAGENTSTATE", V20, 12, PX_IN_PLAIN, PX_OUT_NONE, 0, NULL, {0}, 0},
     [0x03] = {0x03, "SETAGENTACTIVITY", V20, 8, PX_IN_PLAIN, PX_OUT_NONE, 0, NULL, {0}, 0},
     [0x04] = {0x04, "GETAGENTCAPS", V20, 76, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &agentcaps, {0}, 0},
-    [0x05] = {0x05, "GETAGENTSTATUS", V20, 60, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &agentstatus, {0}, 0},
+    [0x05] =
+        {0x05, "GETAGENTSTATUS", V20, 60, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &agentstatus, {0}, 0},
     [0x06] = {0x06, "AGENTSPECIFIC", V20, 12, PX_IN_PARAMS, PX_OUT_PARAMS, 40, NULL, {0}, 0},
-    [0x07] = {0x07, "GETAGENTACTIVITYLIST", V20, 28, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &activitylist, {0}, 0},
-    [0x08] = {0x08, "GETAGENTGROUPLIST", V20, 28, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &grouplist, {0}, 0},
+    [0x07] = {0x07,
+              "GETAGENTACTIVITYLIST",
+              V20,
+              28,
+              PX_IN_PLAIN,
+              PX_OUT_STRUCT,
+              32,
+              &activitylist,
+              {0},
+              0},
+    [0x08] =
+        {0x08, "GETAGENTGROUPLIST", V20, 28, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &grouplist, {0}, 0},
     [0x09] = {0x09, "CREATEAGENT", V22, 20, PX_IN_STRINGS, PX_OUT_HANDLE, 28, NULL, {32, 40}, 2},
     [0x0A] = {0x0A, "SETAGENTMEASUREMENTPERIOD", V22, 8, PX_IN_PLAIN, PX_OUT_NONE, 0, NULL, {0}, 0},
     [0x0B] = {0x0B, "GETAGENTINFO", V22, 60, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &agentinfo, {0}, 0},
-    [0x0C] = {0x0C, "CREATEAGENTSESSION", V22, 36, PX_IN_STRINGS, PX_OUT_HANDLE, 28, NULL, {32, 0}, 1},
-    [0x0D] = {0x0D, "GETAGENTSESSIONLIST", V22, 28, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &sessionlist, {0}, 0},
+    [0x0C] =
+        {0x0C, "CREATEAGENTSESSION", V22, 36, PX_IN_STRINGS, PX_OUT_HANDLE, 28, NULL, {32, 0}, 1},
+    [0x0D] = {0x0D,
+              "GETAGENTSESSIONLIST",
+              V22,
+              28,
+              PX_IN_PLAIN,
+              PX_OUT_STRUCT,
+              32,
+              &sessionlist,
+              {0},
+              0},
     [0x0E] = {0x0E, "SETAGENTSESSIONSTATE", V22, 12, PX_IN_PLAIN, PX_OUT_NONE, 0, NULL, {0}, 0},
-    [0x0F] = {0x0F, "GETAGENTSESSIONINFO", V22, 80, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &sessioninfo, {0}, 0},
+    [0x0F] = {0x0F,
+              "GETAGENTSESSIONINFO",
+              V22,
+              80,
+              PX_IN_PLAIN,
+              PX_OUT_STRUCT,
+              32,
+              &sessioninfo,
+              {0},
+              0},
     [0x10] = {0x10, "GETQUEUELIST", V22, 40, PX_IN_PLAIN, PX_OUT_STRUCT, 44, &queuelist, {0}, 0},
     [0x11] = {0x11, "SETQUEUEMEASUREMENTPERIOD", V22, 8, PX_IN_PLAIN, PX_OUT_NONE, 0, NULL, {0}, 0},
     [0x12] = {0x12, "GETQUEUEINFO", V22, 56, PX_IN_PLAIN, PX_OUT_STRUCT, 32, &queueinfo, {0}, 0},
@@ -89,8 +119,8 @@ static void narrow_fields(const vs_field *in, size_t n, vs_field *out)
     }
 }
 
-int px_validate(const struct px_struct *st, const void *buf, uint32_t len, uint32_t ver,
-                int narrow, const char **why)
+int px_validate(const struct px_struct *st, const void *buf, uint32_t len, uint32_t ver, int narrow,
+                const char **why)
 {
     vs_field f[4], e[4];
     const vs_field *fields = st->fields, *entries = st->entry_fields;
@@ -101,8 +131,8 @@ int px_validate(const struct px_struct *st, const void *buf, uint32_t len, uint3
         entries = e;
     }
     static const vs_field none[1];
-    int rc = vs_validate(buf, len, px_fixed(st, ver), st->nfields ? fields : none, st->nfields,
-                         why);
+    int rc =
+        vs_validate(buf, len, px_fixed(st, ver), st->nfields ? fields : none, st->nfields, why);
     if (!rc && st->num_off)
         rc = vs_validate_list(buf, len, px_fixed(st, ver), st->num_off, st->list_pair_off,
                               st->entry_size, st->n_entry_fields ? entries : none,
@@ -149,8 +179,8 @@ static int copy_field(vs_writer *w, const vs_block *blk, uint32_t rel, const uin
         free(s);
         return rc < 0 ? rc : 0;
     }
-    int rc = blk ? vs_append_in(w, blk, rel, src + off, size)
-                 : vs_append(w, pair_off, src + off, size);
+    int rc =
+        blk ? vs_append_in(w, blk, rel, src + off, size) : vs_append(w, pair_off, src + off, size);
     return rc < 0 ? rc : 0;
 }
 

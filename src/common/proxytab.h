@@ -22,12 +22,12 @@
 /* A variably-sized structure that travels inside a request. */
 struct px_struct {
     const char *name;
-    uint32_t fixed;          /* fixed part for 2.2 clients */
-    uint32_t fixed_old;      /* fixed part for clients below 2.2 (LINEAGENTCAPS: 56) */
-    const vs_field *fields;  /* top-level variable fields (strings as VS_STR16) */
+    uint32_t fixed;         /* fixed part for 2.2 clients */
+    uint32_t fixed_old;     /* fixed part for clients below 2.2 (LINEAGENTCAPS: 56) */
+    const vs_field *fields; /* top-level variable fields (strings as VS_STR16) */
     size_t nfields;
-    uint32_t num_off;        /* list: dwNumEntries offset, 0 when not a list */
-    uint32_t list_pair_off;  /* list: (size, offset) pair of the entry array */
+    uint32_t num_off;       /* list: dwNumEntries offset, 0 when not a list */
+    uint32_t list_pair_off; /* list: (size, offset) pair of the entry array */
     uint32_t entry_size;
     const vs_field *entry_fields; /* offsets relative to the entry */
     size_t n_entry_fields;
@@ -53,7 +53,7 @@ struct px_type {
     uint32_t min_version; /* 0x00020000 or 0x00020002 */
     uint32_t union_size;  /* fixed bytes of the union member, embedded structure included */
     uint8_t in, out;
-    uint32_t out_off;     /* from the start of LINEPROXYREQUEST */
+    uint32_t out_off;           /* from the start of LINEPROXYREQUEST */
     const struct px_struct *st; /* the embedded structure (STRUCT out or GROUPLIST in) */
     uint32_t str_pairs[2];      /* PX_IN_STRINGS: (size, offset) pairs, from the start */
     uint8_t nstr;
@@ -63,9 +63,9 @@ struct px_type {
 const struct px_type *px_type(uint32_t type);
 
 /* The 13 types whose registration together means LINEPROXYSTATUS_ALLOPENFORACD. */
-#define PX_ACD_MASK                                                                         \
-    ((1u << 0x4) | (1u << 0x9) | (1u << 0xA) | (1u << 0xB) | (1u << 0xC) | (1u << 0xD) |    \
-     (1u << 0xE) | (1u << 0xF) | (1u << 0x10) | (1u << 0x11) | (1u << 0x12) | (1u << 0x13) | \
+#define PX_ACD_MASK                                                                                \
+    ((1u << 0x4) | (1u << 0x9) | (1u << 0xA) | (1u << 0xB) | (1u << 0xC) | (1u << 0xD) |           \
+     (1u << 0xE) | (1u << 0xF) | (1u << 0x10) | (1u << 0x11) | (1u << 0x12) | (1u << 0x13) |       \
      (1u << 0x14))
 
 /* Fixed size of st for a client of version ver. */
@@ -77,8 +77,8 @@ uint32_t px_fixed(const struct px_struct *st, uint32_t ver);
  * field and list entry inside the used part and terminated.  len bytes are
  * at buf.  Returns 0 or a VS_E* code with *why set.
  */
-int px_validate(const struct px_struct *st, const void *buf, uint32_t len, uint32_t ver,
-                int narrow, const char **why);
+int px_validate(const struct px_struct *st, const void *buf, uint32_t len, uint32_t ver, int narrow,
+                const char **why);
 
 /*
  * Rewrite a valid UTF-16 structure src (src_len bytes) into dst (total

@@ -74,8 +74,7 @@ static long utf16_decode(const uint16_t *s, size_t len, uint32_t *cp)
     return 2;
 }
 
-long utf8_to_utf16(const char *src, size_t srclen,
-                   uint16_t *dst, size_t dst_cap)
+long utf8_to_utf16(const char *src, size_t srclen, uint16_t *dst, size_t dst_cap)
 {
     size_t i, k, units = 0;
     uint32_t cp;
@@ -111,8 +110,7 @@ long utf8_to_utf16(const char *src, size_t srclen,
     return (long)units;
 }
 
-long utf16_to_utf8(const uint16_t *src, size_t src_units,
-                   char *dst, size_t dst_cap)
+long utf16_to_utf8(const uint16_t *src, size_t src_units, char *dst, size_t dst_cap)
 {
     size_t i, k, bytes = 0;
     uint32_t cp;
@@ -190,8 +188,7 @@ uint16_t *utf8_to_utf16_dup(const char *s, int *err)
         return NULL;
     }
     /* n <= len < SIZE_MAX / 2 for any real string, but stay honest. */
-    if ((size_t)n >= SIZE_MAX / sizeof *d ||
-        !(d = malloc(((size_t)n + 1) * sizeof *d))) {
+    if ((size_t)n >= SIZE_MAX / sizeof *d || !(d = malloc(((size_t)n + 1) * sizeof *d))) {
         set_err(err, UTF_ENOMEM);
         return NULL;
     }

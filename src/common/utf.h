@@ -46,8 +46,7 @@ long utf8_decode(const char *s, size_t len, uint32_t *cp);
  * UTF_ERANGE if srclen >= LONG_MAX. On error dst[0] is set to 0 when
  * dst_cap > 0, never more than dst_cap units are written.
  */
-long utf8_to_utf16(const char *src, size_t srclen,
-                   uint16_t *dst, size_t dst_cap);
+long utf8_to_utf16(const char *src, size_t srclen, uint16_t *dst, size_t dst_cap);
 
 /*
  * Convert src_units UTF-16 units to UTF-8 in dst, which holds dst_cap
@@ -56,8 +55,7 @@ long utf8_to_utf16(const char *src, size_t srclen,
  * dst_cap 0). Lone high or low surrogates and reversed pairs give
  * UTF_EINVAL; UTF_ENOSPC and UTF_ERANGE as above.
  */
-long utf16_to_utf8(const uint16_t *src, size_t src_units,
-                   char *dst, size_t dst_cap);
+long utf16_to_utf8(const uint16_t *src, size_t src_units, char *dst, size_t dst_cap);
 
 /* Return the number of units before the first 0 unit; 0 for NULL. */
 size_t utf16_len(const uint16_t *s);

@@ -21,8 +21,7 @@ uint32_t vs_get_u32(const void *buf, uint32_t off)
 {
     const uint8_t *p = (const uint8_t *)buf + off;
 
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 void vs_put_u16(void *buf, uint32_t off, uint16_t v)
@@ -76,8 +75,8 @@ int vs_init(vs_writer *w, void *buf, uint32_t total, uint32_t fixed)
  * sticky error. Bounds are checked even for unplaced blocks so that
  * bugs show up with small buffers as well as with big ones.
  */
-static int locate(vs_writer *w, const vs_block *blk, uint32_t rel,
-                  uint32_t n, int is_pair, uint32_t *pos)
+static int locate(vs_writer *w, const vs_block *blk, uint32_t rel, uint32_t n, int is_pair,
+                  uint32_t *pos)
 {
     if (!w)
         return VS_EINVAL;
@@ -96,8 +95,7 @@ static int locate(vs_writer *w, const vs_block *blk, uint32_t rel,
     if (blk->off == 0)
         return 0;
     /* A block must lie in the written area: catches forged/stale ones. */
-    if (blk->off < w->fixed || blk->off > w->used ||
-        blk->len > w->used - blk->off)
+    if (blk->off < w->fixed || blk->off > w->used || blk->len > w->used - blk->off)
         return fail(w, VS_EINVAL);
     *pos = blk->off + rel;
     return 1;
@@ -116,8 +114,8 @@ static uint32_t pad_for(uint32_t pos, uint32_t align)
  * with *at set when placed (or len == 0), 0 when only counted, or an
  * error.
  */
-static int place(vs_writer *w, const vs_block *blk, uint32_t rel,
-                 uint32_t len, uint32_t align, uint32_t *at)
+static int place(vs_writer *w, const vs_block *blk, uint32_t rel, uint32_t len, uint32_t align,
+                 uint32_t *at)
 {
     uint32_t pos = 0, pad;
     int r = locate(w, blk, rel, 8, 1, &pos);
@@ -147,8 +145,7 @@ static int place(vs_writer *w, const vs_block *blk, uint32_t rel,
     return 1;
 }
 
-int vs_append_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                 const void *data, uint32_t len)
+int vs_append_in(vs_writer *w, const vs_block *blk, uint32_t rel, const void *data, uint32_t len)
 {
     uint32_t at = 0;
     int r;
@@ -161,14 +158,12 @@ int vs_append_in(vs_writer *w, const vs_block *blk, uint32_t rel,
     return r;
 }
 
-int vs_append(vs_writer *w, uint32_t pair_off, const void *data,
-              uint32_t len)
+int vs_append(vs_writer *w, uint32_t pair_off, const void *data, uint32_t len)
 {
     return vs_append_in(w, NULL, pair_off, data, len);
 }
 
-int vs_append_str8_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                      const char *s)
+int vs_append_str8_in(vs_writer *w, const vs_block *blk, uint32_t rel, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
 
@@ -182,8 +177,7 @@ int vs_append_str8(vs_writer *w, uint32_t pair_off, const char *s)
     return vs_append_str8_in(w, NULL, pair_off, s);
 }
 
-int vs_append_str16_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                       const uint16_t *s)
+int vs_append_str16_in(vs_writer *w, const vs_block *blk, uint32_t rel, const uint16_t *s)
 {
     size_t i, units = utf16_len(s);
     uint32_t at = 0;
@@ -203,8 +197,7 @@ int vs_append_str16(vs_writer *w, uint32_t pair_off, const uint16_t *s)
     return vs_append_str16_in(w, NULL, pair_off, s);
 }
 
-int vs_append_utf8_as_utf16_in(vs_writer *w, const vs_block *blk,
-                               uint32_t rel, const char *utf8)
+int vs_append_utf8_as_utf16_in(vs_writer *w, const vs_block *blk, uint32_t rel, const char *utf8)
 {
     size_t i, len;
     uint32_t pos, at = 0, cp = 0;
@@ -243,16 +236,14 @@ int vs_append_utf8_as_utf16_in(vs_writer *w, const vs_block *blk,
     return 1;
 }
 
-int vs_append_utf8_as_utf16(vs_writer *w, uint32_t pair_off,
-                            const char *utf8)
+int vs_append_utf8_as_utf16(vs_writer *w, uint32_t pair_off, const char *utf8)
 {
     return vs_append_utf8_as_utf16_in(w, NULL, pair_off, utf8);
 }
 
-vs_block vs_reserve_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                       uint32_t n)
+vs_block vs_reserve_in(vs_writer *w, const vs_block *blk, uint32_t rel, uint32_t n)
 {
-    vs_block b = { 0, n };
+    vs_block b = {0, n};
     uint32_t at = 0;
 
     /* 4-aligned because entry arrays hold DWORDs that applications read
@@ -269,10 +260,10 @@ vs_block vs_reserve(vs_writer *w, uint32_t pair_off, uint32_t n)
     return vs_reserve_in(w, NULL, pair_off, n);
 }
 
-vs_block vs_reserve_list(vs_writer *w, uint32_t num_off, uint32_t pair_off,
-                         uint32_t count, uint32_t entry_size)
+vs_block vs_reserve_list(vs_writer *w, uint32_t num_off, uint32_t pair_off, uint32_t count,
+                         uint32_t entry_size)
 {
-    vs_block b = { 0, 0 };
+    vs_block b = {0, 0};
 
     /* Zero the count first: it also checks num_off before anything. */
     if (vs_set_u32(w, num_off, 0) < 0)
@@ -287,8 +278,7 @@ vs_block vs_reserve_list(vs_writer *w, uint32_t num_off, uint32_t pair_off,
     return b;
 }
 
-int vs_write_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                const void *data, uint32_t len)
+int vs_write_in(vs_writer *w, const vs_block *blk, uint32_t rel, const void *data, uint32_t len)
 {
     uint32_t pos = 0;
     int r;
@@ -306,8 +296,7 @@ int vs_write(vs_writer *w, uint32_t off, const void *data, uint32_t len)
     return vs_write_in(w, NULL, off, data, len);
 }
 
-int vs_set_u32_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                  uint32_t v)
+int vs_set_u32_in(vs_writer *w, const vs_block *blk, uint32_t rel, uint32_t v)
 {
     uint8_t le[4];
 
@@ -342,8 +331,8 @@ static int bad(const char **why, int code, const char *reason)
 }
 
 /* Header checks shared by both validators; *used receives dwUsedSize. */
-static int check_header(const uint8_t *b, uint32_t len, uint32_t fixed,
-                        uint32_t *used, const char **why)
+static int check_header(const uint8_t *b, uint32_t len, uint32_t fixed, uint32_t *used,
+                        const char **why)
 {
     uint32_t total, needed;
 
@@ -365,9 +354,8 @@ static int check_header(const uint8_t *b, uint32_t len, uint32_t fixed,
 
 /* Check the field whose pair is at absolute offset pos (already known
  * to be inside the used area); *off and *size receive the pair. */
-static int check_field(const uint8_t *b, uint32_t fixed, uint32_t used,
-                       uint32_t pos, uint8_t kind, uint32_t *off,
-                       uint32_t *size, const char **why)
+static int check_field(const uint8_t *b, uint32_t fixed, uint32_t used, uint32_t pos, uint8_t kind,
+                       uint32_t *off, uint32_t *size, const char **why)
 {
     uint32_t end;
 
@@ -412,8 +400,8 @@ static int pair_ok(uint32_t off, uint32_t n, uint32_t limit)
     return off >= VS_HEADER_SIZE && off <= limit && n <= limit - off;
 }
 
-int vs_validate(const void *buf, uint32_t len, uint32_t fixed,
-                const vs_field *fields, size_t nfields, const char **why)
+int vs_validate(const void *buf, uint32_t len, uint32_t fixed, const vs_field *fields,
+                size_t nfields, const char **why)
 {
     const uint8_t *b = buf;
     uint32_t used, oi, si, oj, sj;
@@ -423,14 +411,12 @@ int vs_validate(const void *buf, uint32_t len, uint32_t fixed,
     if (!b || (nfields && !fields) || fixed < VS_HEADER_SIZE)
         return bad(why, VS_EINVAL, "invalid arguments");
     for (i = 0; i < nfields; i++)
-        if (!pair_ok(fields[i].pair_off, 8, fixed) ||
-            fields[i].kind > VS_MULTISZ16)
+        if (!pair_ok(fields[i].pair_off, 8, fixed) || fields[i].kind > VS_MULTISZ16)
             return bad(why, VS_EINVAL, "bad field description");
     if ((r = check_header(b, len, fixed, &used, why)))
         return r;
     for (i = 0; i < nfields; i++) {
-        r = check_field(b, fixed, used, fields[i].pair_off, fields[i].kind,
-                        &oi, &si, why);
+        r = check_field(b, fixed, used, fields[i].pair_off, fields[i].kind, &oi, &si, why);
         if (r)
             return r;
     }
@@ -448,9 +434,8 @@ int vs_validate(const void *buf, uint32_t len, uint32_t fixed,
     return 0;
 }
 
-int vs_validate_list(const void *buf, uint32_t len, uint32_t fixed,
-                     uint32_t num_off, uint32_t list_pair_off,
-                     uint32_t entry_size, const vs_field *entry_fields,
+int vs_validate_list(const void *buf, uint32_t len, uint32_t fixed, uint32_t num_off,
+                     uint32_t list_pair_off, uint32_t entry_size, const vs_field *entry_fields,
                      size_t n_entry_fields, const char **why)
 {
     const uint8_t *b = buf;
@@ -458,13 +443,11 @@ int vs_validate_list(const void *buf, uint32_t len, uint32_t fixed,
     size_t k;
     int r;
 
-    if (!b || (n_entry_fields && !entry_fields) || fixed < VS_HEADER_SIZE ||
-        entry_size == 0 || !pair_ok(num_off, 4, fixed) ||
-        !pair_ok(list_pair_off, 8, fixed))
+    if (!b || (n_entry_fields && !entry_fields) || fixed < VS_HEADER_SIZE || entry_size == 0 ||
+        !pair_ok(num_off, 4, fixed) || !pair_ok(list_pair_off, 8, fixed))
         return bad(why, VS_EINVAL, "invalid arguments");
     for (k = 0; k < n_entry_fields; k++)
-        if (entry_fields[k].pair_off > entry_size ||
-            entry_size - entry_fields[k].pair_off < 8 ||
+        if (entry_fields[k].pair_off > entry_size || entry_size - entry_fields[k].pair_off < 8 ||
             entry_fields[k].kind > VS_MULTISZ16)
             return bad(why, VS_EINVAL, "bad entry field description");
     if ((r = check_header(b, len, fixed, &used, why)))
@@ -483,8 +466,8 @@ int vs_validate_list(const void *buf, uint32_t len, uint32_t fixed,
     /* count * (entries * fields) work is linear in the input size. */
     for (i = 0, e = loff; i < count; i++, e += entry_size) {
         for (k = 0; k < n_entry_fields; k++) {
-            r = check_field(b, fixed, used, e + entry_fields[k].pair_off,
-                            entry_fields[k].kind, &off, &size, why);
+            r = check_field(b, fixed, used, e + entry_fields[k].pair_off, entry_fields[k].kind,
+                            &off, &size, why);
             if (r)
                 return r;
             if (size && off < loff + lsize && loff < off + size)

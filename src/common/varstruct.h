@@ -38,15 +38,15 @@
 #define VS_HEADER_SIZE 12u /* dwTotalSize, dwNeededSize, dwUsedSize */
 
 /* Error codes (all negative). */
-#define VS_EINVAL    (-1) /* bad argument or pair/offset: a caller bug */
+#define VS_EINVAL (-1)    /* bad argument or pair/offset: a caller bug */
 #define VS_EOVERFLOW (-2) /* needed size would exceed UINT32_MAX */
 #define VS_EENCODING (-3) /* invalid UTF-8 input (not sticky) */
 /* Validator verdicts. */
-#define VS_EHEADER   (-10) /* total/needed/used inconsistent */
-#define VS_ERANGE    (-11) /* field outside the used variable part */
-#define VS_EOVERLAP  (-12) /* two fields overlap */
-#define VS_ESTRING   (-13) /* string not terminated or odd UTF-16 size */
-#define VS_ELIST     (-14) /* list count/size mismatch */
+#define VS_EHEADER (-10)  /* total/needed/used inconsistent */
+#define VS_ERANGE (-11)   /* field outside the used variable part */
+#define VS_EOVERLAP (-12) /* two fields overlap */
+#define VS_ESTRING (-13)  /* string not terminated or odd UTF-16 size */
+#define VS_ELIST (-14)    /* list count/size mismatch */
 
 /* Little-endian access at any (unaligned) byte offset. */
 uint16_t vs_get_u16(const void *buf, uint32_t off);
@@ -89,14 +89,12 @@ int vs_init(vs_writer *w, void *buf, uint32_t total, uint32_t fixed);
  * not fit (pair set to 0/0, needed still grows by len), or a negative
  * error. len == 0 stores 0/0 and returns 1.
  */
-int vs_append(vs_writer *w, uint32_t pair_off, const void *data,
-              uint32_t len);
+int vs_append(vs_writer *w, uint32_t pair_off, const void *data, uint32_t len);
 
 /* Like vs_append, with the pair at offset rel inside block blk (offsets
  * stored are still from the structure start). If blk did not fit,
  * nothing is written, needed grows and 0 is returned. */
-int vs_append_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                 const void *data, uint32_t len);
+int vs_append_in(vs_writer *w, const vs_block *blk, uint32_t rel, const void *data, uint32_t len);
 
 /*
  * Append a NUL-terminated 8-bit string; the stored size includes the
@@ -105,8 +103,7 @@ int vs_append_in(vs_writer *w, const vs_block *blk, uint32_t rel,
  * as vs_append.
  */
 int vs_append_str8(vs_writer *w, uint32_t pair_off, const char *s);
-int vs_append_str8_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                      const char *s);
+int vs_append_str8_in(vs_writer *w, const vs_block *blk, uint32_t rel, const char *s);
 
 /*
  * Append a 0-terminated UTF-16 string given in host-order units; it is
@@ -115,8 +112,7 @@ int vs_append_str8_in(vs_writer *w, const vs_block *blk, uint32_t rel,
  * as they are (no surrogate check). Returns as vs_append.
  */
 int vs_append_str16(vs_writer *w, uint32_t pair_off, const uint16_t *s);
-int vs_append_str16_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                       const uint16_t *s);
+int vs_append_str16_in(vs_writer *w, const vs_block *blk, uint32_t rel, const uint16_t *s);
 
 /*
  * Append the NUL-terminated UTF-8 string utf8 converted to UTF-16LE,
@@ -124,10 +120,8 @@ int vs_append_str16_in(vs_writer *w, const vs_block *blk, uint32_t rel,
  * the writer unchanged (the error is not sticky: the caller may skip
  * the field). NULL is absent. Otherwise returns as vs_append.
  */
-int vs_append_utf8_as_utf16(vs_writer *w, uint32_t pair_off,
-                            const char *utf8);
-int vs_append_utf8_as_utf16_in(vs_writer *w, const vs_block *blk,
-                               uint32_t rel, const char *utf8);
+int vs_append_utf8_as_utf16(vs_writer *w, uint32_t pair_off, const char *utf8);
+int vs_append_utf8_as_utf16_in(vs_writer *w, const vs_block *blk, uint32_t rel, const char *utf8);
 
 /*
  * Reserve n zeroed bytes at a 4-aligned offset (e.g. a list's entry
@@ -136,8 +130,7 @@ int vs_append_utf8_as_utf16_in(vs_writer *w, const vs_block *blk,
  * anyway) or on error (sticky, see w->err). n == 0 gives off 0.
  */
 vs_block vs_reserve(vs_writer *w, uint32_t pair_off, uint32_t n);
-vs_block vs_reserve_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                       uint32_t n);
+vs_block vs_reserve_in(vs_writer *w, const vs_block *blk, uint32_t rel, uint32_t n);
 
 /*
  * Reserve a list's entry array of count * entry_size bytes like
@@ -147,8 +140,8 @@ vs_block vs_reserve_in(vs_writer *w, const vs_block *blk, uint32_t rel,
  * insists on dwListSize == dwNumEntries * entry_size). A product above
  * UINT32_MAX is VS_EOVERFLOW (sticky). Returns the block.
  */
-vs_block vs_reserve_list(vs_writer *w, uint32_t num_off, uint32_t pair_off,
-                         uint32_t count, uint32_t entry_size);
+vs_block vs_reserve_list(vs_writer *w, uint32_t num_off, uint32_t pair_off, uint32_t count,
+                         uint32_t entry_size);
 
 /*
  * Copy len bytes to byte offset off of the fixed part (off >= 12,
@@ -160,10 +153,8 @@ int vs_set_u32(vs_writer *w, uint32_t off, uint32_t v);
 
 /* The same at offset rel inside blk (rel + len <= blk->len). Returns 1,
  * 0 if blk did not fit (nothing written), or VS_EINVAL (sticky). */
-int vs_write_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                const void *data, uint32_t len);
-int vs_set_u32_in(vs_writer *w, const vs_block *blk, uint32_t rel,
-                  uint32_t v);
+int vs_write_in(vs_writer *w, const vs_block *blk, uint32_t rel, const void *data, uint32_t len);
+int vs_set_u32_in(vs_writer *w, const vs_block *blk, uint32_t rel, uint32_t v);
 
 /*
  * Store dwNeededSize and dwUsedSize (offsets 4 and 8). Returns 0, or
@@ -201,8 +192,8 @@ typedef struct vs_field {
  * inside the fixed part), or a VS_E* verdict; *why (if why != NULL)
  * then points to a static English reason.
  */
-int vs_validate(const void *buf, uint32_t len, uint32_t fixed,
-                const vs_field *fields, size_t nfields, const char **why);
+int vs_validate(const void *buf, uint32_t len, uint32_t fixed, const vs_field *fields,
+                size_t nfields, const char **why);
 
 /*
  * Check a list structure: the header checks of vs_validate, then the
@@ -214,9 +205,8 @@ int vs_validate(const void *buf, uint32_t len, uint32_t fixed,
  * array; overlap between entry strings is not checked. Other header
  * fields are the caller's job (vs_validate). Returns as vs_validate.
  */
-int vs_validate_list(const void *buf, uint32_t len, uint32_t fixed,
-                     uint32_t num_off, uint32_t list_pair_off,
-                     uint32_t entry_size, const vs_field *entry_fields,
+int vs_validate_list(const void *buf, uint32_t len, uint32_t fixed, uint32_t num_off,
+                     uint32_t list_pair_off, uint32_t entry_size, const vs_field *entry_fields,
                      size_t n_entry_fields, const char **why);
 
 #endif /* TAPIX_VARSTRUCT_H */

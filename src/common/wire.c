@@ -22,14 +22,13 @@ struct desc {
 };
 
 #define FIELD_DESC_(S, K, n) {K_##K, (uint16_t)offsetof(S, n)},
-#define FIELDS_(T, t)                                                          \
+#define FIELDS_(T, t)                                                                              \
     static const struct field fields_##t[] = {WF_##t(FIELD_DESC_, struct w_##t){K_END, 0}};
 WIRE_MESSAGES(FIELDS_)
 
 static const struct desc descs[W__COUNT] = {
 #define DESC_(T, t) [W_##T] = {#T, fields_##t},
-    WIRE_MESSAGES(DESC_)
-};
+    WIRE_MESSAGES(DESC_)};
 
 const char *wire_type_name(unsigned type)
 {

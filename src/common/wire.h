@@ -43,53 +43,48 @@ struct wire_blob {
  * The messages.  F(S, kind, name) per field; kind is U32, U64, STR or BLOB.
  * Requests are answered by RESULT with the request's seq.
  */
-#define WIRE_MESSAGES(X)                                                       \
-    /* client -> server */                                                     \
-    X(HELLO, hello)         /* lineInitializeEx: a = devices, b = server ver */\
-    X(NEGOTIATE, negotiate) /* a = version, data = LINEEXTENSIONID */          \
-    X(DEVCAPS, devcaps)     /* data = LINEDEVCAPS, dwUsedSize bytes */         \
-    X(ADDRCAPS, addrcaps)   /* data = LINEADDRESSCAPS */                       \
-    X(OPEN, open)           /* a = hLine */                                    \
-    X(CLOSE, close)                                                            \
-    X(SHUTDOWN, shutdown)                                                      \
-    X(REQUEST, request)     /* one-way: completes with EVENT LINE_REPLY */     \
-    X(RESPONSE, response)   /* one-way: a handler's lineProxyResponse */       \
-    X(PROXYMSG, proxymsg)   /* one-way: lineProxyMessage */                    \
-    X(PROXYSTATUS, proxystatus) /* data = LINEPROXYREQUESTLIST */              \
-    /* server -> client */                                                     \
-    X(RESULT, result)       /* answer to any request */                        \
-    X(EVENT, event)         /* one LINEMESSAGE for the app */
+#define WIRE_MESSAGES(X)                                                                           \
+    /* client -> server */                                                                         \
+    X(HELLO, hello)         /* lineInitializeEx: a = devices, b = server ver */                    \
+    X(NEGOTIATE, negotiate) /* a = version, data = LINEEXTENSIONID */                              \
+    X(DEVCAPS, devcaps)     /* data = LINEDEVCAPS, dwUsedSize bytes */                             \
+    X(ADDRCAPS, addrcaps)   /* data = LINEADDRESSCAPS */                                           \
+    X(OPEN, open)           /* a = hLine */                                                        \
+    X(CLOSE, close)                                                                                \
+    X(SHUTDOWN, shutdown)                                                                          \
+    X(REQUEST, request)         /* one-way: completes with EVENT LINE_REPLY */                     \
+    X(RESPONSE, response)       /* one-way: a handler's lineProxyResponse */                       \
+    X(PROXYMSG, proxymsg)       /* one-way: lineProxyMessage */                                    \
+    X(PROXYSTATUS, proxystatus) /* data = LINEPROXYREQUESTLIST */                                  \
+    /* server -> client */                                                                         \
+    X(RESULT, result) /* answer to any request */                                                  \
+    X(EVENT, event)   /* one LINEMESSAGE for the app */
 
-#define WF_hello(F, S)                                                         \
-    F(S, U32, magic) F(S, U32, proto) F(S, U32, api_version) F(S, U32, pid)   \
-    F(S, STR, name)
+#define WF_hello(F, S)                                                                             \
+    F(S, U32, magic) F(S, U32, proto) F(S, U32, api_version) F(S, U32, pid) F(S, STR, name)
 #define WF_negotiate(F, S) F(S, U32, device) F(S, U32, low) F(S, U32, high)
-#define WF_devcaps(F, S)                                                       \
-    F(S, U32, device) F(S, U32, api_version) F(S, U32, ext_version)            \
-    F(S, U32, total) F(S, U32, wide)
-#define WF_addrcaps(F, S)                                                      \
-    F(S, U32, device) F(S, U32, address) F(S, U32, api_version)                \
-    F(S, U32, ext_version) F(S, U32, total) F(S, U32, wide)
-#define WF_open(F, S)                                                          \
-    F(S, U32, device) F(S, U32, api_version) F(S, U32, ext_version)            \
-    F(S, U32, privileges) F(S, U32, media_modes) F(S, U32, address_id)         \
-    F(S, BLOB, proxy_types)
+#define WF_devcaps(F, S)                                                                           \
+    F(S, U32, device) F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, total) F(S, U32, wide)
+#define WF_addrcaps(F, S)                                                                          \
+    F(S, U32, device)                                                                              \
+    F(S, U32, address) F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, total)              \
+        F(S, U32, wide)
+#define WF_open(F, S)                                                                              \
+    F(S, U32, device)                                                                              \
+    F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, privileges) F(S, U32, media_modes)     \
+        F(S, U32, address_id) F(S, BLOB, proxy_types)
 #define WF_close(F, S) F(S, U32, hline)
 #define WF_shutdown(F, S) F(S, U32, reserved)
-#define WF_request(F, S)                                                       \
-    F(S, U32, hline) F(S, U32, device) F(S, U32, app_version) F(S, U32, reqid) \
-    F(S, U32, type) F(S, BLOB, body)
-#define WF_response(F, S)                                                      \
-    F(S, U32, hline) F(S, U32, proxy_id) F(S, U32, result) F(S, BLOB, out)
-#define WF_proxymsg(F, S)                                                      \
-    F(S, U32, hline) F(S, U32, hcall) F(S, U32, msg) F(S, U32, p1)             \
-    F(S, U32, p2) F(S, U32, p3)
+#define WF_request(F, S)                                                                           \
+    F(S, U32, hline)                                                                               \
+    F(S, U32, device) F(S, U32, app_version) F(S, U32, reqid) F(S, U32, type) F(S, BLOB, body)
+#define WF_response(F, S) F(S, U32, hline) F(S, U32, proxy_id) F(S, U32, result) F(S, BLOB, out)
+#define WF_proxymsg(F, S)                                                                          \
+    F(S, U32, hline) F(S, U32, hcall) F(S, U32, msg) F(S, U32, p1) F(S, U32, p2) F(S, U32, p3)
 #define WF_proxystatus(F, S) F(S, U32, device) F(S, U32, api_version) F(S, U32, total)
-#define WF_result(F, S)                                                        \
-    F(S, U32, result) F(S, U32, a) F(S, U32, b) F(S, BLOB, data)
-#define WF_event(F, S)                                                         \
-    F(S, U32, hdevice) F(S, U32, msg) F(S, U64, p1) F(S, U64, p2)              \
-    F(S, U64, p3) F(S, BLOB, data)
+#define WF_result(F, S) F(S, U32, result) F(S, U32, a) F(S, U32, b) F(S, BLOB, data)
+#define WF_event(F, S)                                                                             \
+    F(S, U32, hdevice) F(S, U32, msg) F(S, U64, p1) F(S, U64, p2) F(S, U64, p3) F(S, BLOB, data)
 
 /* Internal EVENT messages, consumed by the library (never shown to apps). */
 #define WIRE_EV_TYPES 0x10001u  /* p1 = mask (bit n = LINEPROXYREQUEST_ n) served on hdevice */
@@ -100,7 +95,7 @@ enum wire_type {
 #define WIRE_ENUM_(T, t) W_##T,
     WIRE_MESSAGES(WIRE_ENUM_)
 #undef WIRE_ENUM_
-    W__COUNT
+        W__COUNT
 };
 
 #define WIRE_CTYPE_U32 uint32_t
@@ -108,7 +103,10 @@ enum wire_type {
 #define WIRE_CTYPE_STR struct wire_blob
 #define WIRE_CTYPE_BLOB struct wire_blob
 #define WIRE_FIELD_DECL_(S, K, n) WIRE_CTYPE_##K n;
-#define WIRE_STRUCT_(T, t) struct w_##t { WF_##t(WIRE_FIELD_DECL_, struct w_##t) };
+#define WIRE_STRUCT_(T, t)                                                                         \
+    struct w_##t {                                                                                 \
+        WF_##t(WIRE_FIELD_DECL_, struct w_##t)                                                     \
+    };
 WIRE_MESSAGES(WIRE_STRUCT_)
 #undef WIRE_STRUCT_
 
@@ -128,12 +126,12 @@ struct wbuf {
 /* Error codes of the codec (negative). */
 enum {
     WIRE_OK = 0,
-    WIRE_ESHORT = -1,   /* truncated: a field runs past the frame */
-    WIRE_ETYPE = -2,    /* unknown type or nonzero flags */
-    WIRE_ELEN = -3,     /* header length outside 12..max, or trailing bytes */
-    WIRE_ESTR = -4,     /* STR without its NUL, or with one inside */
+    WIRE_ESHORT = -1, /* truncated: a field runs past the frame */
+    WIRE_ETYPE = -2,  /* unknown type or nonzero flags */
+    WIRE_ELEN = -3,   /* header length outside 12..max, or trailing bytes */
+    WIRE_ESTR = -4,   /* STR without its NUL, or with one inside */
     WIRE_ENOMEM = -5,
-    WIRE_ETOOBIG = -6,  /* encoding would exceed the maximum frame size */
+    WIRE_ETOOBIG = -6, /* encoding would exceed the maximum frame size */
 };
 
 /* Name of a message type ("HELLO"), or "?" when unknown. */

@@ -10,12 +10,12 @@
 #include "proxytab.h"
 
 /* Start a request of type T on hLine; `u` is the union image to fill. */
-#define BEGIN(T, hline_)                                                                  \
-    struct tx_req r;                                                                      \
-    LINEPROXYREQUEST u;                                                                   \
-    memset(&r, 0, sizeof r);                                                              \
-    memset(&u, 0, sizeof u);                                                              \
-    r.type = LINEPROXYREQUEST_##T;                                                        \
+#define BEGIN(T, hline_)                                                                           \
+    struct tx_req r;                                                                               \
+    LINEPROXYREQUEST u;                                                                            \
+    memset(&r, 0, sizeof r);                                                                       \
+    memset(&u, 0, sizeof u);                                                                       \
+    r.type = LINEPROXYREQUEST_##T;                                                                 \
     r.hline = (hline_)
 
 static LONG finish(struct tx_req *r, const LINEPROXYREQUEST *u)
@@ -27,8 +27,7 @@ static LONG finish(struct tx_req *r, const LINEPROXYREQUEST *u)
 
 /* --- TAPI 2.0: per-address agent control ------------------------------------- */
 
-LONG WINAPI lineSetAgentGroup(HLINE hLine, DWORD dwAddressID,
-                              LPLINEAGENTGROUPLIST lpAgentGroupList)
+LONG WINAPI lineSetAgentGroup(HLINE hLine, DWORD dwAddressID, LPLINEAGENTGROUPLIST lpAgentGroupList)
 {
     BEGIN(SETAGENTGROUP, hLine);
     u.SetAgentGroup.dwAddressID = dwAddressID;
@@ -129,15 +128,15 @@ LONG WINAPI lineGetAgentActivityListW(HLINE hLine, DWORD dwAddressID,
 LONG WINAPI lineGetAgentGroupListA(HLINE hLine, DWORD dwAddressID,
                                    LPLINEAGENTGROUPLIST lpAgentGroupList)
 {
-    return per_address_get(LINEPROXYREQUEST_GETAGENTGROUPLIST, hLine, dwAddressID,
-                           lpAgentGroupList, false);
+    return per_address_get(LINEPROXYREQUEST_GETAGENTGROUPLIST, hLine, dwAddressID, lpAgentGroupList,
+                           false);
 }
 
 LONG WINAPI lineGetAgentGroupListW(HLINE hLine, DWORD dwAddressID,
                                    LPLINEAGENTGROUPLIST lpAgentGroupList)
 {
-    return per_address_get(LINEPROXYREQUEST_GETAGENTGROUPLIST, hLine, dwAddressID,
-                           lpAgentGroupList, true);
+    return per_address_get(LINEPROXYREQUEST_GETAGENTGROUPLIST, hLine, dwAddressID, lpAgentGroupList,
+                           true);
 }
 
 LONG WINAPI lineAgentSpecific(HLINE hLine, DWORD dwAddressID, DWORD dwAgentExtensionIDIndex,

@@ -278,8 +278,8 @@ static void on_event(struct tx_app *app, const struct w_event *ev)
            for a line the app closed meanwhile is dropped. */
         if (!line)
             break;
-        LINEMESSAGE m = {ev->hdevice, ev->msg, line->instance, (DWORD_PTR)ev->p1,
-                         (DWORD_PTR)ev->p2, (DWORD_PTR)ev->p3};
+        LINEMESSAGE m = {ev->hdevice,       ev->msg,           line->instance,
+                         (DWORD_PTR)ev->p1, (DWORD_PTR)ev->p2, (DWORD_PTR)ev->p3};
         if (ev->msg == LINE_CLOSE) {
             tx_pending_drop(app, line->h, true);
             tx_htab_del(&tx_lines, line->h);

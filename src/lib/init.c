@@ -117,22 +117,22 @@ static LONG initialize_ex(LPHLINEAPP lphLineApp, LINECALLBACK cb, const char *na
     return 0;
 }
 
-LONG WINAPI lineInitializeExA(LPHLINEAPP lphLineApp, HINSTANCE hInstance,
-                              LINECALLBACK lpfnCallback, LPCSTR lpszFriendlyAppName,
-                              LPDWORD lpdwNumDevs, LPDWORD lpdwAPIVersion,
+LONG WINAPI lineInitializeExA(LPHLINEAPP lphLineApp, HINSTANCE hInstance, LINECALLBACK lpfnCallback,
+                              LPCSTR lpszFriendlyAppName, LPDWORD lpdwNumDevs,
+                              LPDWORD lpdwAPIVersion,
                               LPLINEINITIALIZEEXPARAMS lpLineInitializeExParams)
 {
     (void)hInstance;
     if (lpszFriendlyAppName &&
         utf8_to_utf16(lpszFriendlyAppName, strlen(lpszFriendlyAppName), NULL, 0) < 0)
         return (LONG)LINEERR_INVALAPPNAME;
-    return initialize_ex(lphLineApp, lpfnCallback, lpszFriendlyAppName, lpdwNumDevs,
-                         lpdwAPIVersion, lpLineInitializeExParams);
+    return initialize_ex(lphLineApp, lpfnCallback, lpszFriendlyAppName, lpdwNumDevs, lpdwAPIVersion,
+                         lpLineInitializeExParams);
 }
 
-LONG WINAPI lineInitializeExW(LPHLINEAPP lphLineApp, HINSTANCE hInstance,
-                              LINECALLBACK lpfnCallback, LPCWSTR lpszFriendlyAppName,
-                              LPDWORD lpdwNumDevs, LPDWORD lpdwAPIVersion,
+LONG WINAPI lineInitializeExW(LPHLINEAPP lphLineApp, HINSTANCE hInstance, LINECALLBACK lpfnCallback,
+                              LPCWSTR lpszFriendlyAppName, LPDWORD lpdwNumDevs,
+                              LPDWORD lpdwAPIVersion,
                               LPLINEINITIALIZEEXPARAMS lpLineInitializeExParams)
 {
     (void)hInstance;

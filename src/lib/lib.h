@@ -58,17 +58,17 @@ struct tx_waiter {
 
 struct tx_app {
     HLINEAPP h;
-    int refs;               /* under tx_lock */
-    int fd;                 /* socket to tapisrv */
-    int evfd;               /* USEEVENT: eventfd, readable while queue non-empty */
-    DWORD api_version;      /* the app's highest version */
-    pthread_mutex_t mu;     /* queue, waiters, flags */
-    pthread_cond_t cond;    /* queue became non-empty, a waiter finished, shutdown */
-    pthread_mutex_t wmu;    /* serialises writes to fd */
+    int refs;            /* under tx_lock */
+    int fd;              /* socket to tapisrv */
+    int evfd;            /* USEEVENT: eventfd, readable while queue non-empty */
+    DWORD api_version;   /* the app's highest version */
+    pthread_mutex_t mu;  /* queue, waiters, flags */
+    pthread_cond_t cond; /* queue became non-empty, a waiter finished, shutdown */
+    pthread_mutex_t wmu; /* serialises writes to fd */
     uint32_t next_seq;
     struct tx_waiter *waiters;
-    bool dead;              /* connection lost */
-    bool shut;              /* lineShutdown called */
+    bool dead; /* connection lost */
+    bool shut; /* lineShutdown called */
     /* message queue (ring) */
     LINEMESSAGE *q;
     size_t qhead, qlen, qcap;
@@ -97,7 +97,7 @@ struct tx_line {
 struct tx_pending {
     uint32_t reqid;
     struct tx_app *app;
-    HLINE hline;      /* 0 for lineGetAgentCaps */
+    HLINE hline; /* 0 for lineGetAgentCaps */
     DWORD_PTR instance;
     uint32_t type;
     void *out;        /* where the output goes (handle, params, structure) */
@@ -111,7 +111,7 @@ struct tx_preq {
     struct tx_app *app;
     HLINE hline;
     uint32_t proxy_id;
-    uint32_t given;   /* dwTotalSize given to the handler for a structure */
+    uint32_t given; /* dwTotalSize given to the handler for a structure */
     /* The handler owns the buffer and may scribble on it: what the library
        relies on is kept here, as it arrived. */
     uint32_t type, size, client_version;
@@ -127,9 +127,9 @@ extern struct htab tx_pending; /* request id -> struct tx_pending */
 extern struct htab tx_preqs;   /* LPLINEPROXYREQUEST -> struct tx_preq */
 
 /* app.c */
-struct tx_app *tx_app_get(HLINEAPP h);            /* +1 ref, or NULL */
+struct tx_app *tx_app_get(HLINEAPP h);                        /* +1 ref, or NULL */
 struct tx_app *tx_app_of_line(HLINE h, struct tx_line *copy); /* +1 ref */
-void tx_app_put(struct tx_app *app);              /* -1 ref, frees at 0 */
+void tx_app_put(struct tx_app *app);                          /* -1 ref, frees at 0 */
 void tx_app_ref_locked(struct tx_app *app);
 /* Forget every line of app (tx_lock and app->mu held); with notify, queue a
    LINE_CLOSE for each, as when the server goes away. */
@@ -150,14 +150,14 @@ void tx_reply_free(struct tx_reply *r);
 /* request.c: the requesting side of the proxy machinery */
 struct tx_req {
     uint32_t type;
-    HLINE hline;           /* 0: lineGetAgentCaps, which names a device */
+    HLINE hline; /* 0: lineGetAgentCaps, which names a device */
     HLINEAPP happ;
     uint32_t device, app_version;
-    uint8_t u[96];         /* the union member, as at offset 28 */
+    uint8_t u[96]; /* the union member, as at offset 28 */
     bool wide;
-    const char *s8[2];     /* input strings (A) ... */
-    const WCHAR *s16[2];   /* ... or (W), for PX_IN_STRINGS */
-    const void *in;        /* PX_IN_GROUPLIST list / PX_IN_PARAMS block */
+    const char *s8[2];   /* input strings (A) ... */
+    const WCHAR *s16[2]; /* ... or (W), for PX_IN_STRINGS */
+    const void *in;      /* PX_IN_GROUPLIST list / PX_IN_PARAMS block */
     uint32_t in_len;
     void *out;
     uint32_t out_len;

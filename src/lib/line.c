@@ -95,8 +95,12 @@ static LONG open_line(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine, DWOR
     if (!rc && cp)
         address = cp->dwAddressID;
     if (!rc) {
-        struct w_open msg = {dwDeviceID, dwAPIVersion, dwExtVersion, dwPrivileges,
-                             dwMediaModes, address,
+        struct w_open msg = {dwDeviceID,
+                             dwAPIVersion,
+                             dwExtVersion,
+                             dwPrivileges,
+                             dwMediaModes,
+                             address,
                              {(const uint8_t *)types, ntypes * 4}};
         struct open_ctx ctx = {dwCallbackInstance, dwAPIVersion, mask};
         struct tx_reply r;
@@ -113,8 +117,8 @@ LONG WINAPI lineOpenA(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine, DWOR
                       DWORD dwExtVersion, DWORD_PTR dwCallbackInstance, DWORD dwPrivileges,
                       DWORD dwMediaModes, LPLINECALLPARAMS const lpCallParams)
 {
-    return open_line(hLineApp, dwDeviceID, lphLine, dwAPIVersion, dwExtVersion,
-                     dwCallbackInstance, dwPrivileges, dwMediaModes, lpCallParams);
+    return open_line(hLineApp, dwDeviceID, lphLine, dwAPIVersion, dwExtVersion, dwCallbackInstance,
+                     dwPrivileges, dwMediaModes, lpCallParams);
 }
 
 /* No string in LINECALLPARAMS matters to lineOpen, so A and W are one. */
@@ -122,8 +126,8 @@ LONG WINAPI lineOpenW(HLINEAPP hLineApp, DWORD dwDeviceID, LPHLINE lphLine, DWOR
                       DWORD dwExtVersion, DWORD_PTR dwCallbackInstance, DWORD dwPrivileges,
                       DWORD dwMediaModes, LPLINECALLPARAMS const lpCallParams)
 {
-    return open_line(hLineApp, dwDeviceID, lphLine, dwAPIVersion, dwExtVersion,
-                     dwCallbackInstance, dwPrivileges, dwMediaModes, lpCallParams);
+    return open_line(hLineApp, dwDeviceID, lphLine, dwAPIVersion, dwExtVersion, dwCallbackInstance,
+                     dwPrivileges, dwMediaModes, lpCallParams);
 }
 
 static void closed(struct tx_app *app, struct tx_reply *r, void *arg)

@@ -65,8 +65,8 @@ void tx_proxy_request_event(struct tx_app *app, const struct w_event *ev)
         return;
     }
     struct tx_line *line = tx_htab_get(&tx_lines, ev->hdevice);
-    LINEMESSAGE m = {ev->hdevice, LINE_PROXYREQUEST, line ? line->instance : 0,
-                     (DWORD_PTR)req, 0, 0};
+    LINEMESSAGE m = {
+        ev->hdevice, LINE_PROXYREQUEST, line ? line->instance : 0, (DWORD_PTR)req, 0, 0};
     tx_queue_push(app, &m);
 }
 
@@ -104,8 +104,7 @@ void tx_preqs_drop(struct tx_app *app)
 
 /* The output of a successful response, checked as DESIGN §5.7 asks: a
    structure must be consistent and fit the room it was given. */
-static LONG response_output(const struct tx_preq *q, const struct px_type *t,
-                            struct wire_blob *out)
+static LONG response_output(const struct tx_preq *q, const struct px_type *t, struct wire_blob *out)
 {
     const uint8_t *r = (const uint8_t *)q->req;
     uint32_t size = q->size;
@@ -122,9 +121,8 @@ static LONG response_output(const struct tx_preq *q, const struct px_type *t,
            arrived, not against the handler's memory). */
         out->p = r + t->out_off;
         out->len = vs_get_u32(r, 36);
-        return out->len > q->params_size || out->len > size - t->out_off
-                   ? (LONG)LINEERR_INVALPARAM
-                   : 0;
+        return out->len > q->params_size || out->len > size - t->out_off ? (LONG)LINEERR_INVALPARAM
+                                                                         : 0;
     case PX_OUT_STRUCT: {
         const uint8_t *st = r + t->out_off;
         uint32_t used = vs_get_u32(st, 8);
@@ -203,8 +201,8 @@ static DWORD proxy_msg_version(DWORD msg)
     }
 }
 
-LONG WINAPI lineProxyMessage(HLINE hLine, HCALL hCall, DWORD dwMsg, DWORD dwParam1,
-                             DWORD dwParam2, DWORD dwParam3)
+LONG WINAPI lineProxyMessage(HLINE hLine, HCALL hCall, DWORD dwMsg, DWORD dwParam1, DWORD dwParam2,
+                             DWORD dwParam3)
 {
     struct tx_line line;
     struct tx_app *app = tx_app_of_line(hLine, &line);

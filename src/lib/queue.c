@@ -68,8 +68,7 @@ static void *callback_main(void *arg)
         LINEMESSAGE m;
         queue_pop(app, &m);
         pthread_mutex_unlock(&app->mu);
-        app->cb(m.hDevice, m.dwMessageID, m.dwCallbackInstance, m.dwParam1, m.dwParam2,
-                m.dwParam3);
+        app->cb(m.hDevice, m.dwMessageID, m.dwCallbackInstance, m.dwParam1, m.dwParam2, m.dwParam3);
         pthread_mutex_lock(&app->mu);
     }
     pthread_mutex_unlock(&app->mu);

@@ -153,8 +153,8 @@ LONG tx_request(struct tx_req *r)
     if ((t->out != PX_OUT_NONE && t->out != PX_OUT_PARAMS && !r->out) ||
         (t->out == PX_OUT_PARAMS && !r->out && r->out_len))
         rc = (LONG)LINEERR_INVALPOINTER;
-    else if (t->out == PX_OUT_STRUCT && (r->out_len = vs_get_u32(r->out, 0)) <
-                                            px_fixed(t->st, version))
+    else if (t->out == PX_OUT_STRUCT &&
+             (r->out_len = vs_get_u32(r->out, 0)) < px_fixed(t->st, version))
         rc = (LONG)LINEERR_STRUCTURETOOSMALL;
     else if (t->in == PX_IN_GROUPLIST)
         rc = check_group_list(r->in, &r->in_len);
@@ -188,8 +188,8 @@ LONG tx_request(struct tx_req *r)
     uint32_t reqid = p->reqid;
     if (!rc) {
         /* Registered before sending: the LINE_REPLY may beat our return. */
-        struct w_request msg = {r->hline, r->device, r->app_version, reqid, t->type,
-                                {img.p, (uint32_t)img.len}};
+        struct w_request msg = {r->hline, r->device, r->app_version,
+                                reqid,    t->type,   {img.p, (uint32_t)img.len}};
         rc = tx_send(app, W_REQUEST, &msg);
     }
     wbuf_free(&img);

@@ -105,8 +105,8 @@ struct client *client_new(struct server *srv, int fd)
     c->user = user_name(c->uid);
     c->machine = strdup(srv->hostname);
     if (!c->user || !c->machine || loop_add(srv, &c->ev, EPOLLIN) < 0) {
-        log_warn("cannot set up a new client: %s", c->user && c->machine ? strerror(errno)
-                                                                        : "out of memory");
+        log_warn("cannot set up a new client: %s",
+                 c->user && c->machine ? strerror(errno) : "out of memory");
         close(fd);
         free(c->user);
         free(c->machine);
@@ -116,8 +116,8 @@ struct client *client_new(struct server *srv, int fd)
     c->events = EPOLLIN;
     list_add_tail(&srv->clients, &c->all);
     srv->nclients++;
-    log_debug("client #%llu connected: user %s (uid %u) pid %d", (unsigned long long)c->id,
-              c->user, (unsigned)c->uid, (int)c->peer_pid);
+    log_debug("client #%llu connected: user %s (uid %u) pid %d", (unsigned long long)c->id, c->user,
+              (unsigned)c->uid, (int)c->peer_pid);
     return c;
 }
 
@@ -127,9 +127,8 @@ void client_close(struct client *c, const char *why)
         return;
     struct server *srv = c->srv;
     if (c->flags & C_HELLO)
-        log_info("client #%llu (%s, pid %u, user %s) disconnected: %s",
-                 (unsigned long long)c->id, c->app_name ? c->app_name : "?", c->app_pid,
-                 c->user, why);
+        log_info("client #%llu (%s, pid %u, user %s) disconnected: %s", (unsigned long long)c->id,
+                 c->app_name ? c->app_name : "?", c->app_pid, c->user, why);
     else
         log_debug("client #%llu disconnected: %s", (unsigned long long)c->id, why);
     /* What lineShutdown would release, before anything else can see it. */
@@ -227,8 +226,7 @@ int client_send_event_as(struct client *c, const uint8_t *frame, size_t len, uin
         return -1;
     reclaim(c);
     if (wbuf_reserve(&c->out, len) != 0) {
-        log_error("client #%llu: cannot queue an event: out of memory",
-                  (unsigned long long)c->id);
+        log_error("client #%llu: cannot queue an event: out of memory", (unsigned long long)c->id);
         doom(c, "cannot queue output");
         return -1;
     }
@@ -261,8 +259,8 @@ int client_event(struct client *c, uint32_t hdevice, uint32_t msg, uint64_t p1, 
 static void flush(struct client *c)
 {
     while (pending_out(c)) {
-        ssize_t n = send(c->ev.fd, c->out.p + c->out_pos, pending_out(c),
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n =
+            send(c->ev.fd, c->out.p + c->out_pos, pending_out(c), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             c->out_pos += (size_t)n;
             continue;

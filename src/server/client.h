@@ -32,24 +32,24 @@
 #include "wire.h"
 
 enum {
-    C_HELLO = 1u << 0,       /* HELLO accepted */
-    C_CLOSED = 1u << 1,      /* client_close() done; waiting to be freed */
-    C_LAST_WRITE = 1u << 2,  /* close as soon as the output queue is empty */
-    C_NO_INPUT = 1u << 3,    /* stop reading (closing, or the server is stopping) */
-    C_DOOMED = 1u << 4,      /* output failed: closed by the loop before its next wait */
-    C_SHUT = 1u << 5,        /* SHUTDOWN done: any further request ends the connection */
+    C_HELLO = 1u << 0,      /* HELLO accepted */
+    C_CLOSED = 1u << 1,     /* client_close() done; waiting to be freed */
+    C_LAST_WRITE = 1u << 2, /* close as soon as the output queue is empty */
+    C_NO_INPUT = 1u << 3,   /* stop reading (closing, or the server is stopping) */
+    C_DOOMED = 1u << 4,     /* output failed: closed by the loop before its next wait */
+    C_SHUT = 1u << 5,       /* SHUTDOWN done: any further request ends the connection */
 };
 
 struct client {
     struct ev_source ev; /* first: epoll data points here */
     struct server *srv;
-    uint64_t id;         /* for logs */
+    uint64_t id; /* for logs */
     unsigned flags;
-    uint32_t events;     /* what epoll watches for now */
+    uint32_t events; /* what epoll watches for now */
 
-    uint8_t *in;         /* received bytes, at most max_frame */
+    uint8_t *in; /* received bytes, at most max_frame */
     size_t in_len, in_cap;
-    struct wbuf out;     /* queued frames; out.p[out_pos..out.len) unsent */
+    struct wbuf out; /* queued frames; out.p[out_pos..out.len) unsent */
     size_t out_pos;
 
     /* Who is at the other end, from the kernel and the server, never from

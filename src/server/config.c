@@ -51,8 +51,8 @@ enum sect { S_NONE, S_SERVER, S_LINE, S_ADDR, S_BAD };
 struct ctx {
     struct srv_config *cfg;
     const char *name;
-    FILE *f;        /* source: a stream ... */
-    const char *s;  /* ... or a string */
+    FILE *f;       /* source: a stream ... */
+    const char *s; /* ... or a string */
     int lineno;
     int err_line;   /* first error, 0 = none */
     int err_noline; /* error that belongs to no line (e.g. no memory) */
@@ -66,8 +66,8 @@ struct ctx {
     struct pline **lines; /* CONFIG_MAX_LINES slots, allocated on use */
 };
 
-__attribute__((format(printf, 3, 4))) static void fail_at(struct ctx *c, int line,
-                                                           const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void fail_at(struct ctx *c, int line, const char *fmt,
+                                                          ...)
 {
     if (c->err_line || c->err_noline)
         return;
@@ -110,8 +110,8 @@ static int parse_u32(const char *s, uint32_t *out)
     return 0;
 }
 
-static int number(struct ctx *c, const char *key, const char *value, uint32_t min,
-                  uint32_t max, uint32_t *out)
+static int number(struct ctx *c, const char *key, const char *value, uint32_t min, uint32_t max,
+                  uint32_t *out)
 {
     if (parse_u32(value, out) < 0 || *out < min || *out > max) {
         fail(c, "bad value for %s: '%s' (expected a number %u..%u)", key, value, min, max);
@@ -120,8 +120,7 @@ static int number(struct ctx *c, const char *key, const char *value, uint32_t mi
     return 0;
 }
 
-static int string(struct ctx *c, const char *key, const char *value, int allow_empty,
-                  char **out)
+static int string(struct ctx *c, const char *key, const char *value, int allow_empty, char **out)
 {
     if (!allow_empty && !*value) {
         fail(c, "%s must not be empty", key);
@@ -173,8 +172,9 @@ static int parse_flags(struct ctx *c, const char *value, uint32_t *out)
         else if (parse_u32(tok, &n) == 0)
             v |= n;
         else {
-            fail(c, "bad flag '%s' (expected QUEUE, ACDGROUP, ROUTEPOINT, PREDICTIVEDIALER or a "
-                    "number)",
+            fail(c,
+                 "bad flag '%s' (expected QUEUE, ACDGROUP, ROUTEPOINT, PREDICTIVEDIALER or a "
+                 "number)",
                  tok);
             return -1;
         }
@@ -347,8 +347,8 @@ static int key_index(struct ctx *c, const char *const *keys, size_t n, const cha
 
 static void server_key(struct ctx *c, const char *key, const char *value)
 {
-    static const char *const keys[] = {"socket",        "socket_group", "max_frame",
-                                       "max_queue",     "proxy_timeout", "log_level",
+    static const char *const keys[] = {"socket",          "socket_group",  "max_frame",
+                                       "max_queue",       "proxy_timeout", "log_level",
                                        "proxy_timeout_ms"};
     struct srv_config *cfg = c->cfg;
     switch (key_index(c, keys, 7, key, &c->server_seen, "server")) {
@@ -633,14 +633,14 @@ static void finalize(struct ctx *c)
             return;
     }
     if (c->timeout_lineno && c->timeout_ms_lineno) {
-        int at = c->timeout_lineno > c->timeout_ms_lineno ? c->timeout_lineno
-                                                          : c->timeout_ms_lineno;
+        int at =
+            c->timeout_lineno > c->timeout_ms_lineno ? c->timeout_lineno : c->timeout_ms_lineno;
         fail_at(c, at, "give proxy_timeout or proxy_timeout_ms, not both");
         return;
     }
     if (cfg->max_queue < cfg->max_frame) {
-        int at = c->max_queue_lineno > c->max_frame_lineno ? c->max_queue_lineno
-                                                           : c->max_frame_lineno;
+        int at =
+            c->max_queue_lineno > c->max_frame_lineno ? c->max_queue_lineno : c->max_frame_lineno;
         fail_at(c, at, "max_queue (%u) must be at least max_frame (%u)", cfg->max_queue,
                 cfg->max_frame);
         return;
@@ -731,8 +731,7 @@ int config_defaults(struct srv_config *cfg)
     return lines_defaults(&cfg->lines);
 }
 
-int config_load_stream(struct srv_config *cfg, FILE *f, const char *name, char *err,
-                       size_t errlen)
+int config_load_stream(struct srv_config *cfg, FILE *f, const char *name, char *err, size_t errlen)
 {
     struct ctx c = {.name = name, .f = f};
     return load(cfg, &c, err, errlen);

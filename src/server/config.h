@@ -17,7 +17,7 @@
 #include "log.h"
 
 #define CONFIG_MAX_LINES 4096u
-#define CONFIG_MAX_ADDRS 4096u       /* per line */
+#define CONFIG_MAX_ADDRS 4096u /* per line */
 #define CONFIG_MIN_FRAME 65536u
 #define CONFIG_MAX_FRAME 1073741824u /* 1 GiB: keeps frame lengths far from 32-bit limits */
 #define CONFIG_DEF_QUEUE (64u * 1024u * 1024u)
@@ -47,8 +47,7 @@ int config_defaults(struct srv_config *cfg);
  * line "NAME:LINE: reason" (or "NAME: reason" when no line applies).
  */
 int config_load_file(struct srv_config *cfg, const char *path, char *err, size_t errlen);
-int config_load_stream(struct srv_config *cfg, FILE *f, const char *name, char *err,
-                       size_t errlen);
+int config_load_stream(struct srv_config *cfg, FILE *f, const char *name, char *err, size_t errlen);
 int config_load_string(struct srv_config *cfg, const char *text, const char *name, char *err,
                        size_t errlen);
 

@@ -36,8 +36,7 @@ static char *printable_dup(const char *s)
     return d;
 }
 
-static void on_hello(struct server *srv, struct client *c, uint32_t seq,
-                     const struct w_hello *m)
+static void on_hello(struct server *srv, struct client *c, uint32_t seq, const struct w_hello *m)
 {
     if (c->flags & C_HELLO) {
         log_warn("client #%llu: second HELLO; disconnecting", CID(c));
@@ -45,8 +44,8 @@ static void on_hello(struct server *srv, struct client *c, uint32_t seq,
         return;
     }
     if (m->magic != WIRE_MAGIC || m->proto != WIRE_PROTO) {
-        log_warn("client #%llu: incompatible client (magic %08x, protocol %u; we speak %u)",
-                 CID(c), m->magic, m->proto, WIRE_PROTO);
+        log_warn("client #%llu: incompatible client (magic %08x, protocol %u; we speak %u)", CID(c),
+                 m->magic, m->proto, WIRE_PROTO);
         if (client_reply(c, seq, LINEERR_INCOMPATIBLEAPIVERSION, WIRE_PROTO, 0, NULL, 0) == 0)
             client_close_after_write(c);
         return;
@@ -56,8 +55,7 @@ static void on_hello(struct server *srv, struct client *c, uint32_t seq,
     c->app_version = m->api_version;
     c->app_name = printable_dup(m->name.p ? (const char *)m->name.p : "");
     log_info("client #%llu: application '%s' pid %u api %08x (user %s, peer pid %d)", CID(c),
-             c->app_name ? c->app_name : "?", m->pid, m->api_version, c->user,
-             (int)c->peer_pid);
+             c->app_name ? c->app_name : "?", m->pid, m->api_version, c->user, (int)c->peer_pid);
     /* data: the server's maximum frame size, so the library sizes what it
        asks handlers for (DESIGN §5.7) and what it accepts by the same bound */
     uint8_t max[4];
@@ -92,8 +90,8 @@ struct caps_req {
 static uint32_t build_caps(const struct caps_req *q, void *buf, uint32_t cap)
 {
     if (q->is_addr)
-        return lines_build_addrcaps(q->ln, q->device, q->addr, q->version, q->wide, q->total,
-                                    buf, cap);
+        return lines_build_addrcaps(q->ln, q->device, q->addr, q->version, q->wide, q->total, buf,
+                                    cap);
     return lines_build_devcaps(q->ln, q->version, q->wide, q->total, buf, cap);
 }
 
@@ -104,8 +102,7 @@ static uint32_t build_caps(const struct caps_req *q, void *buf, uint32_t cap)
  * (never the application's total, which may be huge, and never more than
  * fits in a frame).
  */
-static void reply_caps(struct server *srv, struct client *c, uint32_t seq,
-                       const struct caps_req *q)
+static void reply_caps(struct server *srv, struct client *c, uint32_t seq, const struct caps_req *q)
 {
     uint8_t small[1024];
     uint32_t limit = srv->cfg.max_frame - RESULT_OVERHEAD;
@@ -156,8 +153,8 @@ static void on_devcaps(struct server *srv, struct client *c, uint32_t seq,
         client_reply(c, seq, r, 0, 0, NULL, 0);
         return;
     }
-    struct caps_req q = {&srv->cfg.lines.v[m->device], m->device, 0, m->api_version,
-                         m->total, m->wide != 0, 0};
+    struct caps_req q = {
+        &srv->cfg.lines.v[m->device], m->device, 0, m->api_version, m->total, m->wide != 0, 0};
     reply_caps(srv, c, seq, &q);
 }
 
@@ -170,8 +167,13 @@ static void on_addrcaps(struct server *srv, struct client *c, uint32_t seq,
         return;
     }
     /* lines_build_addrcaps checks the address before the size. */
-    struct caps_req q = {&srv->cfg.lines.v[m->device], m->device, m->address, m->api_version,
-                         m->total, m->wide != 0, 1};
+    struct caps_req q = {&srv->cfg.lines.v[m->device],
+                         m->device,
+                         m->address,
+                         m->api_version,
+                         m->total,
+                         m->wide != 0,
+                         1};
     reply_caps(srv, c, seq, &q);
 }
 
@@ -364,8 +366,7 @@ void dispatch_frame(struct server *srv, struct client *c, const uint8_t *frame, 
     case W_RESULT:
     case W_EVENT:
         /* These only flow from server to client. */
-        log_warn("client #%llu: unexpected %s frame; disconnecting", CID(c),
-                 wire_type_name(type));
+        log_warn("client #%llu: unexpected %s frame; disconnecting", CID(c), wire_type_name(type));
         client_close(c, "protocol error");
         break;
     default:

@@ -169,8 +169,7 @@ uint32_t lines_build_devcaps(const struct line_dev *ln, uint32_t v, int wide, ui
      * return is sticky in the writer and reported by vs_finish. */
     if (put_string(&w, OFF(LINEDEVCAPS, dwProviderInfoSize), ln->provider_info, wide) ==
             VS_EENCODING ||
-        put_string(&w, OFF(LINEDEVCAPS, dwSwitchInfoSize), ln->switch_info, wide) ==
-            VS_EENCODING ||
+        put_string(&w, OFF(LINEDEVCAPS, dwSwitchInfoSize), ln->switch_info, wide) == VS_EENCODING ||
         put_string(&w, OFF(LINEDEVCAPS, dwLineNameSize), ln->name, wide) == VS_EENCODING)
         return LINEERR_OPERATIONFAILED;
     vs_set_u32(&w, OFF(LINEDEVCAPS, dwPermanentLineID), ln->permanent_id);

@@ -16,8 +16,8 @@
 #define LINES_API_HIGH 0x00020002u
 
 struct line_addr {
-    char *address; /* dialable address, UTF-8, never empty */
-    char *name;    /* optional display name, may be NULL */
+    char *address;  /* dialable address, UTF-8, never empty */
+    char *name;     /* optional display name, may be NULL */
     uint32_t flags; /* LINEADDRCAPFLAGS_ */
 };
 

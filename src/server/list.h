@@ -46,6 +46,6 @@ static inline void list_del(struct list_node *n)
     list_init(n);
 }
 
-#define list_entry(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define list_entry(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #endif

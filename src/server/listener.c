@@ -74,8 +74,7 @@ static int make_parents(const char *path, gid_t gid, char *err, size_t errlen)
         *p = '\0';
         if (mkdir(dir, 0750) == 0) {
             log_info("created directory %s", dir);
-            if (chmod(dir, 0750) < 0 ||
-                (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) < 0)) {
+            if (chmod(dir, 0750) < 0 || (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) < 0)) {
                 snprintf(err, errlen, "cannot set up directory %s: %s", dir, strerror(errno));
                 return -1;
             }

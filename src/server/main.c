@@ -216,8 +216,8 @@ int main(int argc, char **argv)
         server_cleanup(&srv);
         return 1;
     }
-    log_info("tapisrv listening on %s: %u line devices, max_frame %u, max_queue %u",
-             srv.sock_path, srv.cfg.lines.n, srv.cfg.max_frame, srv.cfg.max_queue);
+    log_info("tapisrv listening on %s: %u line devices, max_frame %u, max_queue %u", srv.sock_path,
+             srv.cfg.lines.n, srv.cfg.max_frame, srv.cfg.max_queue);
     if (opt.ready_fd >= 0 && signal_ready(opt.ready_fd) < 0)
         log_warn("cannot write to --ready-fd %d: %s", opt.ready_fd, strerror(errno));
 

@@ -31,11 +31,11 @@ struct open {
     uint32_t hline;
     uint32_t device;
     uint32_t api_version;
-    uint32_t privileges;  /* LINECALLPRIVILEGE_ (options stripped) */
-    uint32_t options;     /* LINEOPENOPTION_ bits that were given */
+    uint32_t privileges; /* LINECALLPRIVILEGE_ (options stripped) */
+    uint32_t options;    /* LINEOPENOPTION_ bits that were given */
     uint32_t media_modes;
-    uint32_t address_id;  /* OPEN_ALL_ADDRESSES unless SINGLEADDRESS */
-    uint32_t handles;     /* bit n: this open is the handler of LINEPROXYREQUEST_ n */
+    uint32_t address_id;      /* OPEN_ALL_ADDRESSES unless SINGLEADDRESS */
+    uint32_t handles;         /* bit n: this open is the handler of LINEPROXYREQUEST_ n */
     struct list_node pending; /* proxy requests waiting for this handler (struct preq) */
     struct client *client;
     struct open *c_prev, *c_next; /* the client's opens */

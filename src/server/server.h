@@ -29,14 +29,14 @@ struct server {
     struct srv_config cfg;
     struct opens opens;
     int epfd;
-    struct ev_source listener; /* fd -1 when not listening */
-    struct ev_source signals;  /* signalfd for SIGTERM/SIGINT */
+    struct ev_source listener;    /* fd -1 when not listening */
+    struct ev_source signals;     /* signalfd for SIGTERM/SIGINT */
     struct ev_source proxy_timer; /* timerfd: the oldest pending proxy request is due */
-    struct preq_table preqs;   /* proxy requests pending at handlers */
-    int reserve_fd;            /* spare fd, given up to shed a connection at EMFILE */
+    struct preq_table preqs;      /* proxy requests pending at handlers */
+    int reserve_fd;               /* spare fd, given up to shed a connection at EMFILE */
     char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    int sock_owned;            /* we created the socket file: unlink it at exit */
-    char hostname[256];        /* machine name for client identities */
+    int sock_owned;                 /* we created the socket file: unlink it at exit */
+    char hostname[256];             /* machine name for client identities */
     struct list_node clients;       /* every connected client */
     struct list_node pending_write; /* clients with output not yet tried */
     struct list_node to_free;       /* closed clients, freed after the epoll batch */

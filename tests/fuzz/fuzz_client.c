@@ -218,22 +218,38 @@ static LONG make_request(int i, HLINEAPP app, HLINE h)
     vs_put_u32(o, 0, ROOM);
     static GUID group = {0x12345678, 0x1234, 0x5678, {1, 2, 3, 4, 5, 6, 7, 8}};
     switch (i) {
-    case 0: return lineGetAgentStatusA(h, 0, o);
-    case 1: return lineGetAgentStatusW(h, 0, o);
-    case 2: return lineGetAgentGroupListA(h, 0, o);
-    case 3: return lineGetAgentActivityListA(h, 0, o);
-    case 4: return lineGetAgentCapsA(app, 0, 0, V22, o);
-    case 5: return lineAgentSpecific(h, 0, 0, o, 64);
-    case 6: return lineCreateAgentA(h, "agent7", NULL, &hagent);
-    case 7: return lineGetAgentInfo(h, 1, o);
-    case 8: return lineGetAgentSessionList(h, 1, o);
-    case 9: return lineGetQueueListA(h, &group, o);
-    case 10: return lineGetGroupListA(h, o);
-    case 11: return lineGetQueueInfo(h, 1, o);
-    case 12: return lineGetAgentSessionInfo(h, 1, o);
-    case 13: return lineSetAgentState(h, 0, LINEAGENTSTATE_READY, 0);
-    case 14: return lineGetAgentActivityListW(h, 0, o);
-    default: return lineGetGroupListW(h, o);
+    case 0:
+        return lineGetAgentStatusA(h, 0, o);
+    case 1:
+        return lineGetAgentStatusW(h, 0, o);
+    case 2:
+        return lineGetAgentGroupListA(h, 0, o);
+    case 3:
+        return lineGetAgentActivityListA(h, 0, o);
+    case 4:
+        return lineGetAgentCapsA(app, 0, 0, V22, o);
+    case 5:
+        return lineAgentSpecific(h, 0, 0, o, 64);
+    case 6:
+        return lineCreateAgentA(h, "agent7", NULL, &hagent);
+    case 7:
+        return lineGetAgentInfo(h, 1, o);
+    case 8:
+        return lineGetAgentSessionList(h, 1, o);
+    case 9:
+        return lineGetQueueListA(h, &group, o);
+    case 10:
+        return lineGetGroupListA(h, o);
+    case 11:
+        return lineGetQueueInfo(h, 1, o);
+    case 12:
+        return lineGetAgentSessionInfo(h, 1, o);
+    case 13:
+        return lineSetAgentState(h, 0, LINEAGENTSTATE_READY, 0);
+    case 14:
+        return lineGetAgentActivityListW(h, 0, o);
+    default:
+        return lineGetGroupListW(h, o);
     }
 }
 
@@ -315,8 +331,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (lineGetMessage(app, &m, 0) == 0) {
         if (verbose)
             fprintf(stderr, "msg %#x dev %#lx p1 %#lx p2 %#lx p3 %#lx\n", (unsigned)m.dwMessageID,
-                    (unsigned long)m.hDevice, (unsigned long)m.dwParam1,
-                    (unsigned long)m.dwParam2, (unsigned long)m.dwParam3);
+                    (unsigned long)m.hDevice, (unsigned long)m.dwParam1, (unsigned long)m.dwParam2,
+                    (unsigned long)m.dwParam3);
         if (m.dwMessageID == LINE_PROXYREQUEST) {
             LPLINEPROXYREQUEST q = (LPLINEPROXYREQUEST)m.dwParam1;
             LONG r1 = lineProxyResponse((HLINE)m.hDevice, q, 0);

@@ -16,8 +16,8 @@
  * the server state is created afresh for each).
  *
  * FUZZ_SERVER_LOG=1 in the environment shows the server's log (for
- * looking at a reproducer).  The server must neither crash nor leak; everything it sends is read and
- * thrown away so that its output path runs as with a real peer.
+ * looking at a reproducer).  The server must neither crash nor leak; everything it sends is read
+ * and thrown away so that its output path runs as with a real peer.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -36,13 +36,26 @@ static void wire_seeds(const char *dir)
         static const uint8_t blob[] = {'t', 'a', 'p', 'i', 'x', 0};
         struct wire_blob b = {blob, sizeof blob};
         switch (t) {
-        case W_HELLO: m.hello = (struct w_hello){WIRE_MAGIC, WIRE_PROTO, 0x00020002, 1, b}; break;
-        case W_OPEN: m.open.proxy_types = (struct wire_blob){(const uint8_t *)"\x0c\0\0\0", 4}; break;
-        case W_REQUEST: m.request.body = b; break;
-        case W_RESPONSE: m.response.out = b; break;
-        case W_RESULT: m.result.data = b; break;
-        case W_EVENT: m.event.data = b; break;
-        default: break;
+        case W_HELLO:
+            m.hello = (struct w_hello){WIRE_MAGIC, WIRE_PROTO, 0x00020002, 1, b};
+            break;
+        case W_OPEN:
+            m.open.proxy_types = (struct wire_blob){(const uint8_t *)"\x0c\0\0\0", 4};
+            break;
+        case W_REQUEST:
+            m.request.body = b;
+            break;
+        case W_RESPONSE:
+            m.response.out = b;
+            break;
+        case W_RESULT:
+            m.result.data = b;
+            break;
+        case W_EVENT:
+            m.event.data = b;
+            break;
+        default:
+            break;
         }
         struct wbuf w = {0};
         if (wire_encode(&w, t, t, &m, WIRE_MAX_FRAME_DEFAULT))
@@ -67,9 +80,11 @@ static uint32_t build_struct(uint32_t type, uint8_t *buf, uint32_t total)
             vs_block blk = vs_reserve_list(&w, t->st->num_off, pair, 2, t->st->entry_size);
             for (uint32_t k = 0; k < 2; k++)
                 for (size_t j = 0; j < t->st->n_entry_fields; j++)
-                    vs_append_utf8_as_utf16_in(&w, &blk,
-                                               k * t->st->entry_size + t->st->entry_fields[j].pair_off,
-                                               k ? "\xC3\x9C" "ber" : "Sales");
+                    vs_append_utf8_as_utf16_in(
+                        &w, &blk, k * t->st->entry_size + t->st->entry_fields[j].pair_off,
+                        k ? "\xC3\x9C"
+                            "ber"
+                          : "Sales");
         } else if (t->st->fields[i].kind == VS_STR16) {
             vs_append_utf8_as_utf16(&w, pair, "tapix \xF0\x9F\x93\x9E");
         } else {
@@ -93,7 +108,6 @@ static void output_seed(const char *dir, uint32_t type)
     snprintf(name, sizeof name, "%s", t->name);
     put(dir, name, out, used + 3);
 }
-
 
 /* ---- fuzz_server: chunks of client bytes (see tests/fuzz/fuzz_server.c) ---- */
 
@@ -175,7 +189,12 @@ static void server_seeds(const char *dir)
     for (uint32_t t = 1; t <= PX_TYPE_MAX; t++)
         if (px_type(t))
             types[n++] = t;
-    struct w_open hop = {0, v22, 0, LINECALLPRIVILEGE_NONE | LINEOPENOPTION_PROXY, 0, 0,
+    struct w_open hop = {0,
+                         v22,
+                         0,
+                         LINECALLPRIVILEGE_NONE | LINEOPENOPTION_PROXY,
+                         0,
+                         0,
                          {(const uint8_t *)types, 4 * n}};
     chunk_msg(&c, 1, W_OPEN, 2, &hop);
     chunk_hello(&c, 0);
@@ -207,8 +226,8 @@ static void server_seeds(const char *dir)
 /* ---- fuzz_client: server output (see tests/fuzz/fuzz_client.c) ---- */
 
 /* The request types of fuzz_client.c's table `reqs`, by index. */
-static const uint32_t client_req_types[16] = {5, 5, 8, 7, 4, 6, 9, 0xB, 0xD, 0x10, 0x13,
-                                              0x12, 0xF, 2, 7, 0x13};
+static const uint32_t client_req_types[16] = {5,   5,    8,    7,    4,   6, 9, 0xB,
+                                              0xD, 0x10, 0x13, 0x12, 0xF, 2, 7, 0x13};
 
 static void frames_event(struct wbuf *w, uint32_t hdev, uint32_t msg, uint64_t p1, uint64_t p2,
                          uint64_t p3, const void *data, uint32_t len)
@@ -348,10 +367,15 @@ static void admin_seeds(const char *dir)
         S("agent_set_pin", "agent\0add\0A1\1agent\0set-pin\0A1\1agent\0set-pin\0A1\0--clear"),
         S("group", "group\0add\0Sales\1group\0list\1--json\0group\0list\1group\0remove\0Sales"),
         S("group_guid", "group\0remove\0{01234567-89AB-CDEF-0123-456789ABCDEF}"),
-        S("queue", "group\0add\0Sales\1queue\0add\0" "7\0Inbound\0--group\0Sales\1"
-                   "queue\0list\0--group=Sales\1queue\0remove\0" "7"),
-        S("queue_hex", "group\0add\0G\1queue\0add\0" "0x10\0Q\0--group\0G\1--json\0queue\0list"),
-        S("activity", "activity\0add\0" "1\0Lunch\1activity\0list\1activity\0remove\0" "1\1"
+        S("queue", "group\0add\0Sales\1queue\0add\0"
+                   "7\0Inbound\0--group\0Sales\1"
+                   "queue\0list\0--group=Sales\1queue\0remove\0"
+                   "7"),
+        S("queue_hex", "group\0add\0G\1queue\0add\0"
+                       "0x10\0Q\0--group\0G\1--json\0queue\0list"),
+        S("activity", "activity\0add\0"
+                      "1\0Lunch\1activity\0list\1activity\0remove\0"
+                      "1\1"
                       "--json\0activity\0list"),
         S("usage", "agent\0frobnicate\0--\0-x"),
         S("pin_refused", "agent\0add\0A1\0--pin=1234"),
@@ -381,14 +405,20 @@ int main(int argc, char **argv)
     vs_append_utf8_as_utf16_in(&w, &blk, 4, "one");
     vs_append_utf8_as_utf16_in(&w, &blk, 16, "two");
     vs_finish(&w);
-    seed[0] = 3; seed[1] = 0; seed[2] = 0; seed[3] = 1;
+    seed[0] = 3;
+    seed[1] = 0;
+    seed[2] = 0;
+    seed[3] = 1;
     memcpy(seed + 4, buf, w.used);
     put(dir, "list", seed, w.used + 4);
     vs_init(&w, buf, sizeof buf, 36);
     vs_append_str8(&w, 12, "narrow");
     vs_append_utf8_as_utf16(&w, 20, "wide");
     vs_finish(&w);
-    seed[0] = 6; seed[1] = 3; seed[2] = 1 | 2 << 2; seed[3] = 0;
+    seed[0] = 6;
+    seed[1] = 3;
+    seed[2] = 1 | 2 << 2;
+    seed[3] = 0;
     memcpy(seed + 4, buf, w.used);
     put(dir, "fields", seed, w.used + 4);
     snprintf(dir, sizeof dir, "%s/server", root);

@@ -338,10 +338,12 @@ int acd_wait_msg(HLINEAPP app, struct acd_msgs *keep, DWORD msg, DWORD_PTR p1, i
     int64_t deadline = now_ms() + ms;
     for (;;) {
         for (int i = 0; keep && i < keep->n; i++) {
-            if (keep->v[i].dwMessageID == msg && (p1 == ~(DWORD_PTR)0 || keep->v[i].dwParam1 == p1)) {
+            if (keep->v[i].dwMessageID == msg &&
+                (p1 == ~(DWORD_PTR)0 || keep->v[i].dwParam1 == p1)) {
                 if (out)
                     *out = keep->v[i];
-                memmove(keep->v + i, keep->v + i + 1, (size_t)(keep->n - i - 1) * sizeof keep->v[0]);
+                memmove(keep->v + i, keep->v + i + 1,
+                        (size_t)(keep->n - i - 1) * sizeof keep->v[0]);
                 keep->n--;
                 return 0;
             }

@@ -16,10 +16,10 @@
 #include <tapi.h>
 
 struct acdp {
-    pid_t pid;       /* 0 once reaped */
-    int status;      /* waitpid status once reaped */
-    char db[256];    /* the store (a path) */
-    char log[256];   /* its stderr */
+    pid_t pid;          /* 0 once reaped */
+    int status;         /* waitpid status once reaped */
+    char db[256];       /* the store (a path) */
+    char log[256];      /* its stderr */
     char *const *extra; /* the extra arguments it was started with */
 };
 

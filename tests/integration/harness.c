@@ -99,7 +99,7 @@ const char *build_dir(void)
 
 int poll_fd(int fd, short events, int64_t deadline)
 {
-    struct pollfd p = { .fd = fd, .events = events };
+    struct pollfd p = {.fd = fd, .events = events};
     int rc;
 
     for (;;) {
@@ -157,7 +157,7 @@ int wait_child(pid_t pid, int *status, int64_t deadline)
                 return -1;
             if (ms_left(deadline) == 0)
                 return -1;
-            struct timespec ts = { 0, 5 * 1000000L };
+            struct timespec ts = {0, 5 * 1000000L};
             nanosleep(&ts, NULL);
         }
     }
@@ -195,7 +195,7 @@ int wait_thread_blocked(pid_t tid, int64_t deadline)
         }
         if (ms_left(deadline) == 0)
             return -1;
-        struct timespec ts = { 0, 1000000L };
+        struct timespec ts = {0, 1000000L};
         nanosleep(&ts, NULL);
     }
 }
@@ -383,8 +383,7 @@ struct srv *srv_start(const char *config_text)
     return s;
 }
 
-int srv_start_expect_failure(const char *config_text, int *exit_code, char *errbuf,
-                             size_t errcap)
+int srv_start_expect_failure(const char *config_text, int *exit_code, char *errbuf, size_t errcap)
 {
     struct srv *s = srv_alloc(config_text);
     int rfd[2], efd[2];
@@ -422,8 +421,7 @@ int srv_start_expect_failure(const char *config_text, int *exit_code, char *errb
     deadline = now_ms() + START_DEADLINE_MS;
     /* Read both pipes to EOF (the server exits), bounded by the deadline. */
     while (rfd[0] >= 0 || efd[0] >= 0) {
-        struct pollfd p[2] = { { .fd = rfd[0], .events = POLLIN },
-                               { .fd = efd[0], .events = POLLIN } };
+        struct pollfd p[2] = {{.fd = rfd[0], .events = POLLIN}, {.fd = efd[0], .events = POLLIN}};
         int n = poll(p, 2, ms_left(deadline));
         if (n < 0 && errno == EINTR)
             continue;
@@ -488,8 +486,7 @@ int srv_stop(struct srv *s)
         return s->status == -1 ? -1 : decode_status(s->status);
     kill(s->pid, SIGTERM);
     if (wait_child(s->pid, &s->status, now_ms() + STOP_DEADLINE_MS) < 0) {
-        fprintf(stderr, "harness: tapisrv %d ignored SIGTERM for 10 s, killing it\n",
-                (int)s->pid);
+        fprintf(stderr, "harness: tapisrv %d ignored SIGTERM for 10 s, killing it\n", (int)s->pid);
         kill(s->pid, SIGKILL);
         wait_child(s->pid, NULL, now_ms() + STOP_DEADLINE_MS);
         s->pid = 0;
@@ -574,7 +571,7 @@ int proc_wait_sockets(pid_t pid, int want, int64_t deadline)
         int n = proc_count_sockets(pid);
         if (n == want || n < 0 || ms_left(deadline) == 0)
             return n;
-        struct timespec ts = { 0, 2 * 1000000L };
+        struct timespec ts = {0, 2 * 1000000L};
         nanosleep(&ts, NULL);
     }
 }
@@ -585,7 +582,7 @@ static struct helper *spawn_helper(const char *name, char *const args[], int wit
 {
     char path[PATH_MAX];
     char *argv[32];
-    int fds[2], ins[2] = { -1, -1 }, n = 0;
+    int fds[2], ins[2] = {-1, -1}, n = 0;
     pid_t parent = getpid();
     struct helper *h;
 

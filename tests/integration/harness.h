@@ -37,20 +37,20 @@ const char *build_dir(void);
 /* ---------------------------------------------------------------- server */
 
 struct srv {
-    pid_t pid;            /* 0 once reaped */
-    char dir[64];         /* private temp dir (mkdtemp under /tmp) */
-    char sock[128];       /* DIR/tapisrv.sock */
-    char conf[128];       /* DIR/tapisrv.conf, "" without a config */
-    int status;           /* waitpid status once reaped */
+    pid_t pid;      /* 0 once reaped */
+    char dir[64];   /* private temp dir (mkdtemp under /tmp) */
+    char sock[128]; /* DIR/tapisrv.sock */
+    char conf[128]; /* DIR/tapisrv.conf, "" without a config */
+    int status;     /* waitpid status once reaped */
 };
 
 /*
  * Start $TAPIX_BUILD/tapisrv --socket DIR/tapisrv.sock --ready-fd N
- * [--config DIR/tapisrv.conf] [--log-level $TAPIX_SRV_LOG_LEVEL] in a fresh temp dir, with config_text written
- * to DIR/tapisrv.conf when not NULL, and wait (10 s deadline) for the
- * "READY\n" line on its --ready-fd pipe.  On success sets TAPI_SERVER to the
- * socket path and returns the server; on failure prints why to stderr,
- * kills and reaps the process, removes the dir and returns NULL.
+ * [--config DIR/tapisrv.conf] [--log-level $TAPIX_SRV_LOG_LEVEL] in a fresh temp dir, with
+ * config_text written to DIR/tapisrv.conf when not NULL, and wait (10 s deadline) for the "READY\n"
+ * line on its --ready-fd pipe.  On success sets TAPI_SERVER to the socket path and returns the
+ * server; on failure prints why to stderr, kills and reaps the process, removes the dir and returns
+ * NULL.
  */
 struct srv *srv_start(const char *config_text);
 
@@ -61,8 +61,7 @@ struct srv *srv_start(const char *config_text);
  * errbuf.  Returns 0 when the server exited without READY, -1 when it
  * wrote READY (it is then killed), timed out or could not be started.
  */
-int srv_start_expect_failure(const char *config_text, int *exit_code, char *errbuf,
-                             size_t errcap);
+int srv_start_expect_failure(const char *config_text, int *exit_code, char *errbuf, size_t errcap);
 
 /* SIGTERM, then wait up to 10 s.  Returns the exit code (0..255), 128+sig
  * if it died from a signal, or -1 if it did not exit in time (it is then

@@ -32,7 +32,8 @@ static void show(const char *name, LONG id)
 int main(int argc, char **argv)
 {
     if (argc != 8) {
-        fprintf(stderr, "usage: helper_acduser UID GID HAGENT_BOUND HAGENT_PIN HSESSION QUEUE PIN\n");
+        fprintf(stderr,
+                "usage: helper_acduser UID GID HAGENT_BOUND HAGENT_PIN HSESSION QUEUE PIN\n");
         return 64;
     }
     uid_t uid = (uid_t)strtoul(argv[1], NULL, 0);

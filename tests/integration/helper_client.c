@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 {
     HLINEAPP app;
     HLINE lines[MAXL];
-    int closed[MAXL] = { 0 };
+    int closed[MAXL] = {0};
     HLINE order[MAXL];
     int nclosed = 0;
     DWORD ndevs = 0, dev = 0;

@@ -302,7 +302,8 @@ static LONG call_devcaps(HLINEAPP app, DWORD dev, DWORD unused, DWORD ver, DWORD
                          int wide)
 {
     (void)unused;
-    return wide ? lineGetDevCapsW(app, dev, ver, ext, buf) : lineGetDevCapsA(app, dev, ver, ext, buf);
+    return wide ? lineGetDevCapsW(app, dev, ver, ext, buf)
+                : lineGetDevCapsA(app, dev, ver, ext, buf);
 }
 
 static LONG call_addrcaps(HLINEAPP app, DWORD dev, DWORD addr, DWORD ver, DWORD ext, void *buf,
@@ -349,8 +350,7 @@ LONG devcaps_full(HLINEAPP app, DWORD dev, DWORD ver, int wide, LINEDEVCAPS **ou
     return rc;
 }
 
-LONG addrcaps_full(HLINEAPP app, DWORD dev, DWORD addr, DWORD ver, int wide,
-                   LINEADDRESSCAPS **out)
+LONG addrcaps_full(HLINEAPP app, DWORD dev, DWORD addr, DWORD ver, int wide, LINEADDRESSCAPS **out)
 {
     void *p;
     LONG rc = caps_full(call_addrcaps, app, dev, addr, ver, wide, addrcaps_fixed(ver), &p);

@@ -105,8 +105,7 @@ int vs_list_has(const void *base, DWORD size, DWORD off, int wide, const char *a
  * not converge.
  */
 LONG devcaps_full(HLINEAPP app, DWORD dev, DWORD ver, int wide, LINEDEVCAPS **out);
-LONG addrcaps_full(HLINEAPP app, DWORD dev, DWORD addr, DWORD ver, int wide,
-                   LINEADDRESSCAPS **out);
+LONG addrcaps_full(HLINEAPP app, DWORD dev, DWORD addr, DWORD ver, int wide, LINEADDRESSCAPS **out);
 
 /* ----------------------------------------------------------- lineGetMessage in a thread
  * A thread that announces its tid, then calls lineGetMessage(app, &msg,

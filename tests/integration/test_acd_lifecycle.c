@@ -157,9 +157,9 @@ static void sessions_survive_sigkill(void **state)
     for (int i = 0; i < N; i++) {
         HAGENT a = ag[i % 3];
         HLINE l = w.line[i / 3];
-        assert_int_equal(call(&w, lineCreateAgentSessionA(l, a, NULL, 0,
-                                                          i % 2 ? &w.sales : &w.support, &s[i])),
-                         0);
+        assert_int_equal(
+            call(&w, lineCreateAgentSessionA(l, a, NULL, 0, i % 2 ? &w.sales : &w.support, &s[i])),
+            0);
         st[i] = states[i % 4][0];
         nx[i] = states[i % 4][1];
         if (st[i] != LINEAGENTSESSIONSTATE_NOTREADY || nx[i])
@@ -192,8 +192,7 @@ static void sessions_survive_sigkill(void **state)
     /* (1001 is in Support only on lines 0 and 2) */
     for (int k = 0; k < 4; k += 2) {
         HAGENTSESSION n = 0;
-        assert_int_equal(call(&w, lineCreateAgentSessionA(w.line[k], ag[0], NULL, 0, &w.sales,
-                                                          &n)),
+        assert_int_equal(call(&w, lineCreateAgentSessionA(w.line[k], ag[0], NULL, 0, &w.sales, &n)),
                          0);
         assert_true(n > max);
         for (int i = 0; i < 3; i++)
@@ -216,10 +215,9 @@ static void sigterm_answers_and_exits_0(void **state)
     assert_int_equal(kill(w.acd->pid, SIGSTOP), 0);
     for (int i = 0; i < N; i++) {
         ids[i] = i % 2 ? lineSetAgentMeasurementPeriod(w.line[0], a, (DWORD)(100 + i))
-                       : lineSetAgentStateEx(w.line[0], a,
-                                             i % 4 ? LINEAGENTSTATEEX_READY
-                                                   : LINEAGENTSTATEEX_NOTREADY,
-                                             0);
+                       : lineSetAgentStateEx(
+                             w.line[0], a,
+                             i % 4 ? LINEAGENTSTATEEX_READY : LINEAGENTSTATEEX_NOTREADY, 0);
         assert_true(ids[i] > 0);
     }
     struct timespec ts = {0, 300 * 1000000L};

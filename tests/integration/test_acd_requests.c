@@ -98,18 +98,17 @@ static int group_setup(void **state)
     chmod(group_srv->sock, 0666);
     snprintf(g_db, sizeof g_db, "%s/acd.db", group_srv->dir);
     snprintf(g_log, sizeof g_log, "%s/acd.log", group_srv->dir);
-    int bad = admin(NULL, "group", "add", "Sales", (char *)NULL) ||
-              admin(NULL, "group", "add", "Support", (char *)NULL) ||
-              admin(NULL, "queue", "add", "10", "Sales EU", "--group", "Sales", (char *)NULL) ||
-              admin(NULL, "queue", "add", "11", "Sales US", "--group", "Sales", (char *)NULL) ||
-              admin(NULL, "queue", "add", "20", "Support", "--group", "Support", (char *)NULL) ||
-              admin(NULL, "activity", "add", "1", "Calls", (char *)NULL) ||
-              admin(NULL, "activity", "add", "2", "Email", (char *)NULL) ||
-              admin(NULL, "agent", "add", "1001", "--name", "Alice", "--user", acd_me(),
-                    (char *)NULL) ||
-              admin(PIN "\n", "agent", "add", "1002", "--name", "Bob", "--pin-stdin",
-                    (char *)NULL) ||
-              admin(NULL, "agent", "add", "1003", "--name", "Carol", (char *)NULL);
+    int bad =
+        admin(NULL, "group", "add", "Sales", (char *)NULL) ||
+        admin(NULL, "group", "add", "Support", (char *)NULL) ||
+        admin(NULL, "queue", "add", "10", "Sales EU", "--group", "Sales", (char *)NULL) ||
+        admin(NULL, "queue", "add", "11", "Sales US", "--group", "Sales", (char *)NULL) ||
+        admin(NULL, "queue", "add", "20", "Support", "--group", "Support", (char *)NULL) ||
+        admin(NULL, "activity", "add", "1", "Calls", (char *)NULL) ||
+        admin(NULL, "activity", "add", "2", "Email", (char *)NULL) ||
+        admin(NULL, "agent", "add", "1001", "--name", "Alice", "--user", acd_me(), (char *)NULL) ||
+        admin(PIN "\n", "agent", "add", "1002", "--name", "Bob", "--pin-stdin", (char *)NULL) ||
+        admin(NULL, "agent", "add", "1003", "--name", "Carol", (char *)NULL);
     if (bad) {
         fprintf(stderr, "test_acd_requests: seeding the directory failed\n");
         return -1;
@@ -241,8 +240,7 @@ static void createagent(void **state)
     /* failures leave the output alone */
     h = 0xAAAA;
     assert_int_equal(CALL(lineCreateAgentA(g_l0, "4711", NULL, &h)), (LONG)LINEERR_INVALAGENTID);
-    assert_int_equal(CALL(lineCreateAgentA(g_l0, "1002", "0000", &h)),
-                     (LONG)LINEERR_INVALPASSWORD);
+    assert_int_equal(CALL(lineCreateAgentA(g_l0, "1002", "0000", &h)), (LONG)LINEERR_INVALPASSWORD);
     assert_int_equal(CALL(lineCreateAgentA(g_l0, "1003", "0000", &h)),
                      (LONG)LINEERR_INVALPASSWORD); /* an agent without a PIN */
     assert_int_equal(h, 0xAAAA);
@@ -261,9 +259,9 @@ static void agent_info_state_period(void **state)
     assert_true(ai.dwMeasurementPeriod > 0);
     assert_int_equal(CALL(lineGetAgentInfo(g_l0, 0xDEAD, &ai)), (LONG)LINEERR_INVALAGENTID);
 
-    assert_int_equal(CALL(lineSetAgentStateEx(g_l0, g_h1003, LINEAGENTSTATEEX_READY,
-                                              LINEAGENTSTATEEX_NOTREADY)),
-                     0);
+    assert_int_equal(
+        CALL(lineSetAgentStateEx(g_l0, g_h1003, LINEAGENTSTATEEX_READY, LINEAGENTSTATEEX_NOTREADY)),
+        0);
     mon_expect(LINE_AGENTSTATUSEX, g_h1003, LINEAGENTSTATUSEX_STATE, LINEAGENTSTATEEX_READY);
     assert_int_equal(CALL(lineGetAgentInfo(g_l1, g_h1003, &ai)), 0);
     assert_int_equal(ai.dwAgentState, LINEAGENTSTATEEX_READY);
@@ -359,8 +357,7 @@ static void sessions(void **state)
     DWORD next;
     assert_int_equal(session_state(s, &next), LINEAGENTSESSIONSTATE_READY);
     assert_int_equal(next, LINEAGENTSESSIONSTATE_NOTREADY);
-    assert_int_equal(CALL(lineSetAgentSessionState(g_l0, s, 0, LINEAGENTSESSIONSTATE_READY)),
-                     0);
+    assert_int_equal(CALL(lineSetAgentSessionState(g_l0, s, 0, LINEAGENTSESSIONSTATE_READY)), 0);
     mon_expect(LINE_AGENTSESSIONSTATUS, s, LINEAGENTSESSIONSTATUS_UPDATEINFO, 0);
     static const DWORD acd_only[] = {LINEAGENTSESSIONSTATE_BUSYONCALL,
                                      LINEAGENTSESSIONSTATE_BUSYWRAPUP,
@@ -536,8 +533,8 @@ static void v20_per_address(void **state)
     assert_int_equal(CALL(lineSetAgentState(g_l0, 0, LINEAGENTSTATE_NOTREADY, 0)), 0);
     assert_int_equal(session_state(act[0], NULL), LINEAGENTSESSIONSTATE_NOTREADY);
     assert_int_equal(session_state(act[1], NULL), LINEAGENTSESSIONSTATE_NOTREADY);
-    assert_int_equal(CALL(lineSetAgentState(g_l0, 0, LINEAGENTSTATE_READY, LINEAGENTSTATE_NOTREADY)),
-                     0);
+    assert_int_equal(
+        CALL(lineSetAgentState(g_l0, 0, LINEAGENTSTATE_READY, LINEAGENTSTATE_NOTREADY)), 0);
     DWORD next;
     assert_int_equal(session_state(act[0], &next), LINEAGENTSESSIONSTATE_READY);
     assert_int_equal(next, LINEAGENTSESSIONSTATE_NOTREADY);
@@ -740,9 +737,8 @@ static void admin_while_running(void **state)
     (void)state;
     mon_drain();
     char out[256];
-    assert_int_equal(acd_admin(g_db, NULL, out, sizeof out, "group", "add", "Billing",
-                               (char *)NULL),
-                     0);
+    assert_int_equal(
+        acd_admin(g_db, NULL, out, sizeof out, "group", "add", "Billing", (char *)NULL), 0);
     mon_expect(LINE_GROUPSTATUS, 0, LINEGROUPSTATUS_NEWGROUP, 0);
     GUID billing;
     assert_int_equal(find_group(g_l0, "Billing", &billing), 0);
@@ -760,8 +756,7 @@ static void admin_while_running(void **state)
     assert_int_equal(ql.l.dwNumEntries, 1);
     assert_int_equal(acd_admin(g_db, NULL, NULL, 0, "agent", "add", "1004", (char *)NULL), 0);
     LINEMESSAGE m;
-    assert_int_equal(acd_wait_msg(g_mon, &g_monq, LINE_AGENTSTATUSEX, ~(DWORD_PTR)0, 5000, &m),
-                     0);
+    assert_int_equal(acd_wait_msg(g_mon, &g_monq, LINE_AGENTSTATUSEX, ~(DWORD_PTR)0, 5000, &m), 0);
     assert_int_equal(m.dwParam2, LINEAGENTSTATUSEX_NEWAGENT);
     HAGENT h4 = 0;
     assert_int_equal(CALL(lineCreateAgentA(g_l0, "1004", NULL, &h4)), 0);
@@ -769,8 +764,7 @@ static void admin_while_running(void **state)
     /* and away again */
     assert_int_equal(acd_admin(g_db, NULL, NULL, 0, "queue", "remove", "30", (char *)NULL), 0);
     mon_expect(LINE_QUEUESTATUS, 30, LINEQUEUESTATUS_QUEUEREMOVED, 0);
-    assert_int_equal(acd_admin(g_db, NULL, NULL, 0, "group", "remove", "Billing", (char *)NULL),
-                     0);
+    assert_int_equal(acd_admin(g_db, NULL, NULL, 0, "group", "remove", "Billing", (char *)NULL), 0);
     mon_expect(LINE_GROUPSTATUS, 0, LINEGROUPSTATUS_GROUPREMOVED, 0);
     HAGENTSESSION s;
     assert_int_equal(CALL(lineCreateAgentSessionA(g_l0, h4, NULL, 0, &billing, &s)),

@@ -38,7 +38,7 @@ static int group_teardown(void **state)
     return group_srv_stop("test_caps group teardown");
 }
 
-static const DWORD k_versions[] = { 0x00010004, 0x00020000, 0x00020001, 0x00020002 };
+static const DWORD k_versions[] = {0x00010004, 0x00020000, 0x00020001, 0x00020002};
 #define NVERS (sizeof k_versions / sizeof k_versions[0])
 
 static LONG devcaps(int wide, HLINEAPP app, DWORD dev, DWORD ver, DWORD ext, LINEDEVCAPS *c)
@@ -87,12 +87,12 @@ static void negotiate_errors(void **state)
 static void negotiate_incompatible(void **state)
 {
     static const DWORD ranges[][2] = {
-        { 0x00020002, 0x00020000 }, /* lo > hi */
-        { 0x00020002, 0x00010004 }, /* lo > hi */
-        { 0x00030000, 0x00030001 }, /* above */
-        { 0x00020003, 0x00030001 }, /* just above */
-        { 0x00010000, 0x00010003 }, /* below */
-        { 0x00000000, 0x00010003 }, /* below */
+        {0x00020002, 0x00020000}, /* lo > hi */
+        {0x00020002, 0x00010004}, /* lo > hi */
+        {0x00030000, 0x00030001}, /* above */
+        {0x00020003, 0x00030001}, /* just above */
+        {0x00010000, 0x00010003}, /* below */
+        {0x00000000, 0x00010003}, /* below */
     };
     DWORD ver;
     LINEEXTENSIONID ext;
@@ -109,14 +109,10 @@ static void negotiate_ranges(void **state)
 {
     static const DWORD cases[][3] = {
         /* lo, hi, expected */
-        { 0x00010004, 0x00030001, 0x00020002 },
-        { 0x00010004, 0x00020000, 0x00020000 },
-        { 0x00010004, 0x00020002, 0x00020002 },
-        { 0x00010004, 0x00010004, 0x00010004 },
-        { 0x00010000, 0x00010004, 0x00010004 },
-        { 0x00020000, 0x00020001, 0x00020001 },
-        { 0x00020002, 0x00020002, 0x00020002 },
-        { 0x00020002, 0x00030000, 0x00020002 },
+        {0x00010004, 0x00030001, 0x00020002}, {0x00010004, 0x00020000, 0x00020000},
+        {0x00010004, 0x00020002, 0x00020002}, {0x00010004, 0x00010004, 0x00010004},
+        {0x00010000, 0x00010004, 0x00010004}, {0x00020000, 0x00020001, 0x00020001},
+        {0x00020002, 0x00020002, 0x00020002}, {0x00020002, 0x00030000, 0x00020002},
     };
     (void)state;
 
@@ -190,7 +186,7 @@ static void devcaps_too_small(void **state)
     for (int wide = 0; wide < 2; wide++) {
         for (size_t v = 0; v < NVERS; v++) {
             DWORD fixed = devcaps_fixed(k_versions[v]);
-            static const DWORD below[] = { 0, 12, 1 };
+            static const DWORD below[] = {0, 12, 1};
             for (size_t b = 0; b < 3; b++) {
                 DWORD total = b == 2 ? fixed - 1 : below[b];
                 unsigned char *c = vs_alloc(total);
@@ -259,12 +255,12 @@ static void devcaps_assert_consistent(const LINEDEVCAPS *c, DWORD ver, int wide)
     assert_true(used >= fixed);
     assert_true(used <= c->dwTotalSize);
     assert_true(c->dwNeededSize >= used);
-#define PAIR(sz, off, str)                                                                    \
-    do {                                                                                      \
-        why = vs_check_pair(c, fixed, used, c->sz, c->off, str, wide);                        \
-        if (why)                                                                              \
-            fail_msg("%s/%s (%u/%u, used %u, fixed %u): %s", #sz, #off, (unsigned)c->sz,       \
-                     (unsigned)c->off, (unsigned)used, (unsigned)fixed, why);                  \
+#define PAIR(sz, off, str)                                                                         \
+    do {                                                                                           \
+        why = vs_check_pair(c, fixed, used, c->sz, c->off, str, wide);                             \
+        if (why)                                                                                   \
+            fail_msg("%s/%s (%u/%u, used %u, fixed %u): %s", #sz, #off, (unsigned)c->sz,           \
+                     (unsigned)c->off, (unsigned)used, (unsigned)fixed, why);                      \
     } while (0)
     PAIR(dwProviderInfoSize, dwProviderInfoOffset, 1);
     PAIR(dwSwitchInfoSize, dwSwitchInfoOffset, 1);
@@ -302,8 +298,8 @@ static void devcaps_contents(void **state)
             assert_true(c->dwLineNameSize > 0);
             assert_true(vs_string_eq(c, c->dwLineNameSize, c->dwLineNameOffset, wide, "Station 1"));
             assert_true(c->dwProviderInfoSize > 0);
-            assert_true(vs_string_eq(c, c->dwProviderInfoSize, c->dwProviderInfoOffset, wide,
-                                     "tapix"));
+            assert_true(
+                vs_string_eq(c, c->dwProviderInfoSize, c->dwProviderInfoOffset, wide, "tapix"));
             if (ver >= 0x00020000) {
                 assert_true(c->dwDeviceClassesSize > 0);
                 assert_true(vs_list_has(c, c->dwDeviceClassesSize, c->dwDeviceClassesOffset, wide,
@@ -380,8 +376,7 @@ static void addrcaps_errors_one(int wide)
 
     assert_non_null(c);
     assert_int_equal(addrcaps(wide, 0, 0, 0, API_HI, 0, c), (LONG)LINEERR_INVALAPPHANDLE);
-    assert_int_equal(addrcaps(wide, 0xDEADBEEFu, 0, 0, API_HI, 0, c),
-                     (LONG)LINEERR_INVALAPPHANDLE);
+    assert_int_equal(addrcaps(wide, 0xDEADBEEFu, 0, 0, API_HI, 0, c), (LONG)LINEERR_INVALAPPHANDLE);
     assert_int_equal(app_init_event(&dead, NULL, NULL), 0);
     assert_int_equal(lineShutdown(dead), 0);
     assert_int_equal(addrcaps(wide, dead, 0, 0, API_HI, 0, c), (LONG)LINEERR_INVALAPPHANDLE);
@@ -418,7 +413,7 @@ static void addrcaps_too_small(void **state)
     for (int wide = 0; wide < 2; wide++) {
         for (size_t v = 0; v < NVERS; v++) {
             DWORD fixed = addrcaps_fixed(k_versions[v]);
-            static const DWORD below[] = { 0, 12, 1 };
+            static const DWORD below[] = {0, 12, 1};
             for (size_t b = 0; b < 3; b++) {
                 DWORD total = b == 2 ? fixed - 1 : below[b];
                 unsigned char *c = vs_alloc(total);
@@ -443,12 +438,12 @@ static void addrcaps_assert_consistent(const LINEADDRESSCAPS *c, DWORD ver, int 
     assert_true(used >= fixed);
     assert_true(used <= c->dwTotalSize);
     assert_true(c->dwNeededSize >= used);
-#define PAIR(sz, off, str)                                                                    \
-    do {                                                                                      \
-        why = vs_check_pair(c, fixed, used, c->sz, c->off, str, wide);                        \
-        if (why)                                                                              \
-            fail_msg("%s/%s (%u/%u, used %u, fixed %u): %s", #sz, #off, (unsigned)c->sz,       \
-                     (unsigned)c->off, (unsigned)used, (unsigned)fixed, why);                  \
+#define PAIR(sz, off, str)                                                                         \
+    do {                                                                                           \
+        why = vs_check_pair(c, fixed, used, c->sz, c->off, str, wide);                             \
+        if (why)                                                                                   \
+            fail_msg("%s/%s (%u/%u, used %u, fixed %u): %s", #sz, #off, (unsigned)c->sz,           \
+                     (unsigned)c->off, (unsigned)used, (unsigned)fixed, why);                      \
     } while (0)
     PAIR(dwAddressSize, dwAddressOffset, 1);
     PAIR(dwDevSpecificSize, dwDevSpecificOffset, 0);

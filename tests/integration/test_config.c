@@ -29,7 +29,6 @@ static const char k_config[] = "[line 0]\n"
                                "[line 0 address 1]\n"
                                "address = 301\n";
 
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -174,24 +173,23 @@ static void expect_refused(const char *cfg, const int *lines, int nlines)
 static void bad_config_orphan_line(void **state)
 {
     /* [line 1] without [line 0]: the section header (1) or its first key (2) */
-    static const int lines[] = { 1, 2 };
+    static const int lines[] = {1, 2};
     (void)state;
     expect_refused("[line 1]\nname = Orphan\n", lines, 2);
 }
 
 static void bad_config_unknown_key(void **state)
 {
-    static const int lines[] = { 3 };
+    static const int lines[] = {3};
     (void)state;
     expect_refused("[line 0]\nname = X\ncolour = blue\n", lines, 1);
 }
 
 static void bad_config_unknown_key_in_address(void **state)
 {
-    static const int lines[] = { 5 };
+    static const int lines[] = {5};
     (void)state;
-    expect_refused("[line 0]\nname = X\n[line 0 address 0]\naddress = 300\nbogus = 1\n", lines,
-                   1);
+    expect_refused("[line 0]\nname = X\n[line 0 address 0]\naddress = 300\nbogus = 1\n", lines, 1);
 }
 
 /* After refusing bad files, the good server still works. */
@@ -216,8 +214,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(custom_open_single_address, wd_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(bad_config_orphan_line, wd_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(bad_config_unknown_key, wd_setup, wd_teardown),
-        cmocka_unit_test_setup_teardown(bad_config_unknown_key_in_address, wd_setup,
-                                        wd_teardown),
+        cmocka_unit_test_setup_teardown(bad_config_unknown_key_in_address, wd_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(good_server_unaffected, wd_setup, wd_teardown),
     };
     return cmocka_run_group_tests_name("config", tests, group_setup, group_teardown);

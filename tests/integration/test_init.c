@@ -113,7 +113,7 @@ static void initex_null_pointers(void **state)
 
 static void initex_params_too_small(void **state)
 {
-    static const DWORD sizes[] = { 0, 12, 24, 27 };
+    static const DWORD sizes[] = {0, 12, 24, 27};
     LINEINITIALIZEEXPARAMS p;
     HLINEAPP app = 0;
     DWORD n = 0, ver = API_HI;
@@ -173,8 +173,8 @@ static void initex_event_ignores_callback(void **state)
 
 static void initex_bad_options(void **state)
 {
-    static const DWORD opts[] = { LINEINITIALIZEEXOPTION_USECOMPLETIONPORT, 0, 4, 5, 0x100,
-                                  0xFFFFFFFFu, 0x80000002u };
+    static const DWORD opts[] = {
+        LINEINITIALIZEEXOPTION_USECOMPLETIONPORT, 0, 4, 5, 0x100, 0xFFFFFFFFu, 0x80000002u};
     LINEINITIALIZEEXPARAMS p;
     HLINEAPP app = 0;
     DWORD n = 0, ver = API_HI;
@@ -230,11 +230,11 @@ static LONG try_name_w(const WCHAR *name)
 
 static void initex_app_names(void **state)
 {
-    static const WCHAR w_ok[] = { 'A', 'g', 0xE9, 'n', 't', ' ', 0xD83D, 0xDCDE, 0 };
-    static const WCHAR w_lone_high[] = { 'a', 0xD800, 0 };
-    static const WCHAR w_lone_low[] = { 0xDC00, 'a', 0 };
-    static const WCHAR w_high_then_char[] = { 0xD83D, 'x', 0 };
-    static const WCHAR w_reversed[] = { 0xDCDE, 0xD83D, 0 };
+    static const WCHAR w_ok[] = {'A', 'g', 0xE9, 'n', 't', ' ', 0xD83D, 0xDCDE, 0};
+    static const WCHAR w_lone_high[] = {'a', 0xD800, 0};
+    static const WCHAR w_lone_low[] = {0xDC00, 'a', 0};
+    static const WCHAR w_high_then_char[] = {0xD83D, 'x', 0};
+    static const WCHAR w_reversed[] = {0xDCDE, 0xD83D, 0};
     (void)state;
 
     /* NULL and valid names */
@@ -261,7 +261,7 @@ static void initex_app_names(void **state)
 
 static void check_outputs(int wide, DWORD options, DWORD ver_in)
 {
-    static const WCHAR wname[] = { 'i', 't', 0 };
+    static const WCHAR wname[] = {'i', 't', 0};
     LINEINITIALIZEEXPARAMS p;
     HLINEAPP app = 0;
     DWORD n = 0, ver = ver_in;
@@ -285,7 +285,7 @@ static void check_outputs(int wide, DWORD options, DWORD ver_in)
 
 static void initex_outputs(void **state)
 {
-    static const DWORD vers[] = { 0x00020002, 0x00020000, 0x00010004, 0x00030001 };
+    static const DWORD vers[] = {0x00020002, 0x00020000, 0x00010004, 0x00030001};
     (void)state;
 
     for (size_t i = 0; i < sizeof vers / sizeof vers[0]; i++) {
@@ -365,8 +365,8 @@ static void initex_handles_distinct(void **state)
  * releases it. */
 static void one_connection_per_app(void **state)
 {
-    HLINEAPP apps[3] = { 0 };
-    HLINE lines[3] = { 0 };
+    HLINEAPP apps[3] = {0};
+    HLINE lines[3] = {0};
     int base, n;
     (void)state;
 
@@ -378,7 +378,7 @@ static void one_connection_per_app(void **state)
                  g_idle_sockets);
     assert_int_equal(app_init_event(&apps[0], NULL, NULL), 0);
     assert_int_equal(app_init_callback(&apps[1], NULL), 0);
-    assert_int_equal(lineInitialize(&apps[2], NULL, cbrec_callback, "it", &(DWORD){ 0 }), 0);
+    assert_int_equal(lineInitialize(&apps[2], NULL, cbrec_callback, "it", &(DWORD){0}), 0);
     /* the init calls returned data from the server: it has accepted them */
     n = proc_count_sockets(group_srv->pid);
     if (n != base + 3)
@@ -392,8 +392,7 @@ static void one_connection_per_app(void **state)
         assert_int_equal(lineShutdown(apps[i]), 0);
     n = proc_wait_sockets(group_srv->pid, base, now_ms() + 2000);
     if (n != base)
-        fail_msg("tapisrv holds %d sockets 2 s after lineShutdown of all apps, want %d", n,
-                 base);
+        fail_msg("tapisrv holds %d sockets 2 s after lineShutdown of all apps, want %d", n, base);
 }
 
 /* ---------------------------------------------------------------- no server */
@@ -467,7 +466,7 @@ static void no_server_fails_fast(void **state)
 static void shutdown_handles(void **state)
 {
     HLINEAPP app = 0, app2 = 0;
-    static const WCHAR wname[] = { 'w', 0 };
+    static const WCHAR wname[] = {'w', 0};
     LINEINITIALIZEEXPARAMS p;
     DWORD n = 0, ver = API_HI;
     (void)state;
@@ -573,8 +572,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(init_ok, t_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(initex_null_pointers, t_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(initex_params_too_small, t_setup, wd_teardown),
-        cmocka_unit_test_setup_teardown(initex_hiddenwindow_needs_callback, t_setup,
-                                        wd_teardown),
+        cmocka_unit_test_setup_teardown(initex_hiddenwindow_needs_callback, t_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(initex_event_ignores_callback, t_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(initex_bad_options, t_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(initex_app_names, t_setup, wd_teardown),

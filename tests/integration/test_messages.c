@@ -19,7 +19,6 @@
 #include "harness.h"
 #include "tapitest.h"
 
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -140,7 +139,8 @@ static void shutdown_wakes(DWORD timeout, int nthreads)
     for (int i = 0; i < nthreads; i++) {
         if (!getmsg_waiter_wait_done(&w[i], t0 + 2000))
             fail_msg("lineGetMessage(timeout %u) in thread %d still blocked 2 s after "
-                     "lineShutdown", (unsigned)timeout, i);
+                     "lineShutdown",
+                     (unsigned)timeout, i);
         assert_int_equal(w[i].rc, (LONG)LINEERR_INVALAPPHANDLE);
         assert_int_equal(pthread_join(t[i], NULL), 0);
         getmsg_waiter_destroy(&w[i]);

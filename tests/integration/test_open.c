@@ -15,7 +15,6 @@
 #include "harness.h"
 #include "tapitest.h"
 
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -102,19 +101,19 @@ static void open_privileges_ok(void **state)
 {
     HLINEAPP app = *(HLINEAPP *)*state;
     static const DWORD privs[][2] = {
-        { LINECALLPRIVILEGE_NONE, 0 },
-        { LINECALLPRIVILEGE_MONITOR, 0 },
-        { LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_INTERACTIVEVOICE },
-        { LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE_MONITOR, LINEMEDIAMODE_INTERACTIVEVOICE },
+        {LINECALLPRIVILEGE_NONE, 0},
+        {LINECALLPRIVILEGE_MONITOR, 0},
+        {LINECALLPRIVILEGE_OWNER, LINEMEDIAMODE_INTERACTIVEVOICE},
+        {LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE_MONITOR, LINEMEDIAMODE_INTERACTIVEVOICE},
     };
-    static const DWORD vers[] = { 0x00010004, 0x00020000, 0x00020001, 0x00020002 };
+    static const DWORD vers[] = {0x00010004, 0x00020000, 0x00020001, 0x00020002};
 
     for (int wide = 0; wide < 2; wide++) {
         for (size_t v = 0; v < sizeof vers / sizeof vers[0]; v++) {
             for (size_t i = 0; i < sizeof privs / sizeof privs[0]; i++) {
                 HLINE line = 0;
-                LONG rc = do_open(wide, app, (DWORD)i, &line, vers[v], 0, (DWORD_PTR)i,
-                                  privs[i][0], privs[i][1], NULL);
+                LONG rc = do_open(wide, app, (DWORD)i, &line, vers[v], 0, (DWORD_PTR)i, privs[i][0],
+                                  privs[i][1], NULL);
                 if (rc != 0)
                     fail_msg("lineOpen%c(priv 0x%x, media 0x%x, ver 0x%08x) = 0x%08x",
                              wide ? 'W' : 'A', (unsigned)privs[i][0], (unsigned)privs[i][1],
@@ -129,7 +128,7 @@ static void open_privileges_ok(void **state)
 static void open_bad_privileges(void **state)
 {
     HLINEAPP app = *(HLINEAPP *)*state;
-    static const DWORD bad[] = { 0, 8, LINECALLPRIVILEGE_NONE | LINECALLPRIVILEGE_MONITOR };
+    static const DWORD bad[] = {0, 8, LINECALLPRIVILEGE_NONE | LINECALLPRIVILEGE_MONITOR};
     HLINE line;
 
     for (int wide = 0; wide < 2; wide++) {
@@ -147,9 +146,9 @@ static void open_owner_needs_media(void **state)
     HLINE line;
 
     for (int wide = 0; wide < 2; wide++) {
-        assert_int_equal(do_open(wide, app, 0, &line, API_HI, 0, 0, LINECALLPRIVILEGE_OWNER, 0,
-                                 NULL),
-                         (LONG)LINEERR_INVALMEDIAMODE);
+        assert_int_equal(
+            do_open(wide, app, 0, &line, API_HI, 0, 0, LINECALLPRIVILEGE_OWNER, 0, NULL),
+            (LONG)LINEERR_INVALMEDIAMODE);
         assert_int_equal(do_open(wide, app, 0, &line, API_HI, 0, 0,
                                  LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE_MONITOR, 0, NULL),
                          (LONG)LINEERR_INVALMEDIAMODE);
@@ -187,7 +186,7 @@ static void open_callparams_too_small(void **state)
     HLINEAPP app = *(HLINEAPP *)*state;
     const DWORD single = LINEOPENOPTION_SINGLEADDRESS | LINECALLPRIVILEGE_OWNER;
     const DWORD iv = LINEMEDIAMODE_INTERACTIVEVOICE;
-    static const DWORD small[] = { 0, 4, CALLPARAMS_FIXED_14, CALLPARAMS_FIXED_20 - 1 };
+    static const DWORD small[] = {0, 4, CALLPARAMS_FIXED_14, CALLPARAMS_FIXED_20 - 1};
     LINECALLPARAMS cp;
     HLINE line = 0;
 
@@ -197,30 +196,28 @@ static void open_callparams_too_small(void **state)
             assert_int_equal(do_open(wide, app, 0, &line, API_HI, 0, 0, single, iv, &cp),
                              (LONG)LINEERR_STRUCTURETOOSMALL);
             callparams_init(&cp, small[i], 0);
-            assert_int_equal(do_open(wide, app, 0, &line, API_HI, 0, 0,
-                                     LINECALLPRIVILEGE_MONITOR, 0, &cp),
-                             (LONG)LINEERR_STRUCTURETOOSMALL);
+            assert_int_equal(
+                do_open(wide, app, 0, &line, API_HI, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, &cp),
+                (LONG)LINEERR_STRUCTURETOOSMALL);
             callparams_init(&cp, small[i], 0);
-            assert_int_equal(do_open(wide, app, 0, &line, 0x00020000, 0, 0,
-                                     LINECALLPRIVILEGE_MONITOR, 0, &cp),
-                             (LONG)LINEERR_STRUCTURETOOSMALL);
+            assert_int_equal(
+                do_open(wide, app, 0, &line, 0x00020000, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, &cp),
+                (LONG)LINEERR_STRUCTURETOOSMALL);
         }
         /* exactly the 2.x fixed size is fine, with or without SINGLEADDRESS */
         callparams_init(&cp, CALLPARAMS_FIXED_20, 0);
-        assert_int_equal(do_open(wide, app, 0, &line, API_HI, 0, 0, LINECALLPRIVILEGE_MONITOR, 0,
-                                 &cp),
-                         0);
+        assert_int_equal(
+            do_open(wide, app, 0, &line, API_HI, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, &cp), 0);
         assert_int_equal(lineClose(line), 0);
         /* TAPI 1.4 knows the 112-byte LINECALLPARAMS */
         callparams_init(&cp, CALLPARAMS_FIXED_14, 0);
-        assert_int_equal(do_open(wide, app, 0, &line, 0x00010004, 0, 0, LINECALLPRIVILEGE_MONITOR,
-                                 0, &cp),
-                         0);
+        assert_int_equal(
+            do_open(wide, app, 0, &line, 0x00010004, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, &cp), 0);
         assert_int_equal(lineClose(line), 0);
         callparams_init(&cp, CALLPARAMS_FIXED_14 - 1, 0);
-        assert_int_equal(do_open(wide, app, 0, &line, 0x00010004, 0, 0, LINECALLPRIVILEGE_MONITOR,
-                                 0, &cp),
-                         (LONG)LINEERR_STRUCTURETOOSMALL);
+        assert_int_equal(
+            do_open(wide, app, 0, &line, 0x00010004, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, &cp),
+            (LONG)LINEERR_STRUCTURETOOSMALL);
     }
 }
 
@@ -243,7 +240,7 @@ static void open_every_device(void **state)
 static void open_same_line_twice(void **state)
 {
     HLINEAPP app = *(HLINEAPP *)*state;
-    HLINE l[4] = { 0 };
+    HLINE l[4] = {0};
 
     assert_int_equal(open_monitor(app, 0, &l[0], 1), 0);
     assert_int_equal(open_monitor(app, 0, &l[1], 2), 0);
@@ -292,7 +289,7 @@ static void open_handles_unique_across_apps(void **state)
 static void close_errors(void **state)
 {
     HLINEAPP app = *(HLINEAPP *)*state;
-    HLINE l[3] = { 0 };
+    HLINE l[3] = {0};
 
     assert_int_equal(lineClose(0), (LONG)LINEERR_INVALLINEHANDLE);
     assert_int_equal(lineClose(0xDEADBEEFu), (LONG)LINEERR_INVALLINEHANDLE);

@@ -187,7 +187,7 @@ static void churn(int cycles)
 
     snprintf(nlines, sizeof nlines, "%d", CHURN_LINES);
     while (done < cycles && !err[0]) {
-        struct helper *h[CHURN_PAR] = { NULL };
+        struct helper *h[CHURN_PAR] = {NULL};
         int batch = cycles - done < CHURN_PAR ? cycles - done : CHURN_PAR;
         char line[256];
         DWORD hd[CHURN_LINES];
@@ -200,8 +200,8 @@ static void churn(int cycles)
         for (int i = 0; i < batch && !err[0]; i++) {
             int len = helper_wait_line(h[i], line, sizeof line, now_ms() + LINE_MS);
             if (len < 0)
-                snprintf(err, sizeof err, "cycle %d: no READY from helper_client (%d)",
-                         done + i, len);
+                snprintf(err, sizeof err, "cycle %d: no READY from helper_client (%d)", done + i,
+                         len);
             else if (parse_handles(line, "READY", hd, CHURN_LINES) != 0)
                 snprintf(err, sizeof err, "cycle %d: helper_client said \"%.200s\"", done + i,
                          line);
@@ -213,8 +213,8 @@ static void churn(int cycles)
                 continue;
             int st = helper_wait(h[i], now_ms() + 10000);
             if (st != 128 + SIGKILL && !err[0])
-                snprintf(err, sizeof err, "cycle %d: helper ended with %d, want SIGKILL",
-                         done + i, st);
+                snprintf(err, sizeof err, "cycle %d: helper ended with %d, want SIGKILL", done + i,
+                         st);
             helper_free(h[i]);
         }
         done += batch;
@@ -230,8 +230,7 @@ static int churn_setup(void **state)
      * (ignored by an uninstrumented build). */
     const char *old = getenv("ASAN_OPTIONS");
     char opts[1024];
-    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=0", old ? old : "",
-             old && *old ? ":" : "");
+    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=0", old ? old : "", old && *old ? ":" : "");
     setenv("ASAN_OPTIONS", opts, 1);
     int rc = srv_setup(state);
     if (old)

@@ -32,8 +32,8 @@ static void big_buffer_under_small_frame_limit(void **state)
     HLINEAPP app;
     assert_int_equal(group_srv_start(small_frames, "limits setup"), 0);
     watchdog_arm(60, "big_buffer_under_small_frame_limit");
-    struct helper *h = pt_spawn(0, &hh, why, sizeof why, "--dev", "0", "--print", "got",
-                                (char *)NULL);
+    struct helper *h =
+        pt_spawn(0, &hh, why, sizeof why, "--dev", "0", "--print", "got", (char *)NULL);
     assert_non_null(h);
     assert_int_equal(app_init_event(&app, NULL, NULL), 0);
     assert_int_equal(lineOpenA(app, 0, &line, 0x00020002, 0, 7, LINECALLPRIVILEGE_MONITOR, 0, NULL),
@@ -76,7 +76,11 @@ static struct {
 static void CALLBACK shut_me_down(DWORD hDevice, DWORD dwMessage, DWORD_PTR dwInstance,
                                   DWORD_PTR dwParam1, DWORD_PTR dwParam2, DWORD_PTR dwParam3)
 {
-    (void)hDevice; (void)dwInstance; (void)dwParam1; (void)dwParam2; (void)dwParam3;
+    (void)hDevice;
+    (void)dwInstance;
+    (void)dwParam1;
+    (void)dwParam2;
+    (void)dwParam3;
     if (dwMessage != LINE_CLOSE)
         return;
     LONG rc = lineShutdown(inside.app); /* from the library's own thread */
@@ -100,8 +104,8 @@ static void shutdown_inside_callback(void **state)
     DWORD devs, ver = 0x00020002;
     HLINE line;
     assert_int_equal(lineInitializeExA(&inside.app, NULL, shut_me_down, "cb", &devs, &ver, &p), 0);
-    assert_int_equal(lineOpenA(inside.app, 0, &line, 0x00020002, 0, 1, LINECALLPRIVILEGE_MONITOR,
-                               0, NULL), 0);
+    assert_int_equal(
+        lineOpenA(inside.app, 0, &line, 0x00020002, 0, 1, LINECALLPRIVILEGE_MONITOR, 0, NULL), 0);
     assert_int_equal(srv_stop(s), 0); /* LINE_CLOSE reaches the callback */
     pthread_mutex_lock(&inside.mu);
     while (!inside.done)

@@ -121,7 +121,7 @@ static void get_msg_checked(HLINEAPP app, int fd, LINEMESSAGE *m)
 static void match_close(const DWORD *hdev, const DWORD *msgid, const DWORD_PTR *inst, int n,
                         const HLINE *lines, const DWORD_PTR *insts, int nlines)
 {
-    int seen[16] = { 0 };
+    int seen[16] = {0};
     for (int k = 0; k < n; k++) {
         int i;
         if (msgid[k] != LINE_CLOSE)
@@ -143,7 +143,7 @@ static void match_close(const DWORD *hdev, const DWORD *msgid, const DWORD_PTR *
 
 static void event_mode_loss(enum how how)
 {
-    static const DWORD devs[3] = { 0, 0, 5 };
+    static const DWORD devs[3] = {0, 0, 5};
     HLINEAPP app = 0;
     HLINE lines[3];
     DWORD_PTR insts[3];
@@ -392,8 +392,8 @@ static void loss_without_lines(void **state)
 static void several_apps_lose_server(void **state)
 {
     HLINEAPP ev = 0, cb = 0, idle = 0;
-    HLINE el[2] = { 0 }, cl = 0;
-    DWORD_PTR einst[2] = { instance_for(10), instance_for(11) };
+    HLINE el[2] = {0}, cl = 0;
+    DWORD_PTR einst[2] = {instance_for(10), instance_for(11)};
     DWORD hdev[2], ids[2];
     DWORD_PTR inst[2];
     LINEMESSAGE m;
@@ -470,18 +470,12 @@ static void restart_after_loss(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(sigkill_event_mode),
-        T(sigterm_event_mode),
-        T(sigkill_callback_mode),
-        T(sigterm_callback_mode),
-        T(sigkill_hiddenwindow_mode),
-        T(sigterm_lineinitialize_mode),
-        T(event_mode_ignores_callback),
-        T(blocked_getmessage_wakes),
-        T(call_right_after_kill),
-        T(loss_without_lines),
-        T(several_apps_lose_server),
-        T(restart_after_loss),
+        T(sigkill_event_mode),          T(sigterm_event_mode),
+        T(sigkill_callback_mode),       T(sigterm_callback_mode),
+        T(sigkill_hiddenwindow_mode),   T(sigterm_lineinitialize_mode),
+        T(event_mode_ignores_callback), T(blocked_getmessage_wakes),
+        T(call_right_after_kill),       T(loss_without_lines),
+        T(several_apps_lose_server),    T(restart_after_loss),
     };
     g_main_thread = pthread_self();
     return cmocka_run_group_tests_name("server_loss", tests, NULL, NULL);

@@ -42,8 +42,8 @@
 struct faulty {
     struct acd_store base;
     struct acd_store *in;
-    int fail_commit;  /* next commit fails with this */
-    int fail_writes;  /* writes fail with this */
+    int fail_commit; /* next commit fails with this */
+    int fail_writes; /* writes fail with this */
     int fail_begin;
 };
 
@@ -55,7 +55,10 @@ static void f_close(struct acd_store *s)
     store_close(IN(s));
     free(s);
 }
-static int f_schema(struct acd_store *s) { return store_schema_version(IN(s)); }
+static int f_schema(struct acd_store *s)
+{
+    return store_schema_version(IN(s));
+}
 static int f_begin(struct acd_store *s)
 {
     if (FA(s)->fail_begin)
@@ -71,10 +74,22 @@ static int f_commit(struct acd_store *s)
     }
     return store_commit(IN(s));
 }
-static void f_rollback(struct acd_store *s) { store_rollback(IN(s)); }
-static uint32_t f_next(struct acd_store *s) { return store_next_handle(IN(s)); }
-static int f_changed(struct acd_store *s, bool *c) { return store_changed(IN(s), c); }
-static int f_fd(struct acd_store *s) { return store_fd(IN(s)); }
+static void f_rollback(struct acd_store *s)
+{
+    store_rollback(IN(s));
+}
+static uint32_t f_next(struct acd_store *s)
+{
+    return store_next_handle(IN(s));
+}
+static int f_changed(struct acd_store *s, bool *c)
+{
+    return store_changed(IN(s), c);
+}
+static int f_fd(struct acd_store *s)
+{
+    return store_fd(IN(s));
+}
 static int f_agents(struct acd_store *s, st_agent_fn fn, void *arg)
 {
     return store_agents(IN(s), fn, arg);
@@ -83,7 +98,10 @@ static int f_agent_get(struct acd_store *s, const char *id, struct st_agent *o)
 {
     return store_agent_get(IN(s), id, o);
 }
-static int f_agent_add(struct acd_store *s, struct st_agent *a) { return store_agent_add(IN(s), a); }
+static int f_agent_add(struct acd_store *s, struct st_agent *a)
+{
+    return store_agent_add(IN(s), a);
+}
 static int f_agent_update(struct acd_store *s, const struct st_agent *a)
 {
     return FA(s)->fail_writes ? FA(s)->fail_writes : store_agent_update(IN(s), a);
@@ -116,7 +134,10 @@ static int f_queue_update(struct acd_store *s, const struct st_queue *q)
 {
     return FA(s)->fail_writes ? FA(s)->fail_writes : store_queue_update(IN(s), q);
 }
-static int f_queue_remove(struct acd_store *s, uint32_t id) { return store_queue_remove(IN(s), id); }
+static int f_queue_remove(struct acd_store *s, uint32_t id)
+{
+    return store_queue_remove(IN(s), id);
+}
 static int f_acts(struct acd_store *s, st_activity_fn fn, void *arg)
 {
     return store_activities(IN(s), fn, arg);
@@ -143,11 +164,12 @@ static int f_session_update(struct acd_store *s, const struct st_session *ss)
 }
 
 static const struct store_ops faulty_ops = {
-    f_close,      f_schema,       f_begin,        f_commit,       f_rollback,   f_next,
-    f_changed,    f_fd,           f_agents,       f_agent_get,    f_agent_add,  f_agent_update,
-    f_agent_remove, f_groups,     f_group_add,    f_group_remove, f_queues,     f_queue_add,
-    f_queue_update, f_queue_remove, f_acts,       f_act_add,      f_act_remove, f_sessions,
-    f_session_add,  f_session_update,
+    f_close,          f_schema,       f_begin,        f_commit,       f_rollback,
+    f_next,           f_changed,      f_fd,           f_agents,       f_agent_get,
+    f_agent_add,      f_agent_update, f_agent_remove, f_groups,       f_group_add,
+    f_group_remove,   f_queues,       f_queue_add,    f_queue_update, f_queue_remove,
+    f_acts,           f_act_add,      f_act_remove,   f_sessions,     f_session_add,
+    f_session_update,
 };
 
 /* --- fixture -------------------------------------------------------------------------- */
@@ -168,7 +190,7 @@ struct fx {
     char dir[64], path[128];
     struct acd_store *st; /* the faulty wrapper */
     struct acd a;
-    struct acd_line line; /* device 0, permanent id 1, 2 addresses */
+    struct acd_line line;  /* device 0, permanent id 1, 2 addresses */
     struct acd_line line2; /* device 1, permanent id 2, 1 address */
     st_guid sales, support, ghost;
     uint32_t h1001, h1002, h1003;
@@ -179,8 +201,7 @@ static const uint8_t SALES[16] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88
 static const uint8_t SUPPORT[16] = {0x21, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
                                     0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x02};
 
-static uint32_t add_agent(struct acd_store *st, const char *id, const char *user,
-                          const char *pin)
+static uint32_t add_agent(struct acd_store *st, const char *id, const char *user, const char *pin)
 {
     struct st_agent ag;
     memset(&ag, 0, sizeof ag);
@@ -410,26 +431,22 @@ static void createagent_rules(void **state)
     assert_int_equal(create_agent(f, NULL, "1002", NULL, NULL), (LONG)LINEERR_INVALPASSWORD);
     /* wrong PIN, whoever gives it (the bound user and a supervisor too) */
     assert_int_equal(create_agent(f, "dave", "1002", "0000", NULL), (LONG)LINEERR_INVALPASSWORD);
-    assert_int_equal(create_agent(f, "carol", "1003", "1234", NULL),
-                     (LONG)LINEERR_INVALPASSWORD);
-    assert_int_equal(create_agent(f, "boss", "1002", "12345", NULL),
-                     (LONG)LINEERR_INVALPASSWORD);
+    assert_int_equal(create_agent(f, "carol", "1003", "1234", NULL), (LONG)LINEERR_INVALPASSWORD);
+    assert_int_equal(create_agent(f, "boss", "1002", "12345", NULL), (LONG)LINEERR_INVALPASSWORD);
     /* a PIN for an agent that has none is wrong */
-    assert_int_equal(create_agent(f, "alice", "1001", "1234", NULL),
-                     (LONG)LINEERR_INVALPASSWORD);
+    assert_int_equal(create_agent(f, "alice", "1001", "1234", NULL), (LONG)LINEERR_INVALPASSWORD);
     assert_false(auth_granted(&f->a.auth, f->h1002, "dave"));
     /* the right PIN grants dave the agent */
     assert_int_equal(create_agent(f, "dave", "1002", "1234", &h), 0);
     assert_int_equal(h, f->h1002);
     assert_true(auth_granted(&f->a.auth, f->h1002, "dave"));
     assert_int_equal(create_agent(f, "dave", "1002", NULL, &h), 0);
-    assert_int_equal(set3(f, LINEPROXYREQUEST_SETAGENTSTATEEX, "dave", f->h1002,
-                          LINEAGENTSTATEEX_READY, 0),
-                     0);
+    assert_int_equal(
+        set3(f, LINEPROXYREQUEST_SETAGENTSTATEEX, "dave", f->h1002, LINEAGENTSTATEEX_READY, 0), 0);
     /* but not another user, and not another agent */
-    assert_int_equal(set3(f, LINEPROXYREQUEST_SETAGENTSTATEEX, "erin", f->h1002,
-                          LINEAGENTSTATEEX_READY, 0),
-                     (LONG)LINEERR_INVALPASSWORD);
+    assert_int_equal(
+        set3(f, LINEPROXYREQUEST_SETAGENTSTATEEX, "erin", f->h1002, LINEAGENTSTATEEX_READY, 0),
+        (LONG)LINEERR_INVALPASSWORD);
     assert_int_equal(create_agent(f, "dave", "1003", NULL, NULL), (LONG)LINEERR_INVALPASSWORD);
     /* supervisors and root act for anybody */
     assert_int_equal(create_agent(f, "boss", "1003", NULL, &h), 0);
@@ -459,9 +476,8 @@ static void agent_state_and_info(void **state)
                      (LONG)LINEERR_INVALAGENTID);
 
     uint32_t T = LINEPROXYREQUEST_SETAGENTSTATEEX;
-    assert_int_equal(set3(f, T, "alice", f->h1001, LINEAGENTSTATEEX_READY,
-                          LINEAGENTSTATEEX_NOTREADY),
-                     0);
+    assert_int_equal(
+        set3(f, T, "alice", f->h1001, LINEAGENTSTATEEX_READY, LINEAGENTSTATEEX_NOTREADY), 0);
     const struct acd_note *n = find_note(f, LINE_AGENTSTATUSEX, f->h1001);
     assert_non_null(n);
     assert_true(n->all);
@@ -474,14 +490,15 @@ static void agent_state_and_info(void **state)
     assert_int_equal(n->p2, LINEAGENTSTATUSEX_UPDATEINFO);
     assert_int_equal(set3(f, T, "alice", f->h1001, LINEAGENTSTATEEX_RELEASED, 0), 0);
     /* the ACD's states and anything else */
-    static const uint32_t bad[] = {LINEAGENTSTATEEX_BUSYACD, LINEAGENTSTATEEX_BUSYINCOMING,
-                                   LINEAGENTSTATEEX_BUSYOUTGOING, LINEAGENTSTATEEX_UNKNOWN,
-                                   0x80, LINEAGENTSTATEEX_READY | LINEAGENTSTATEEX_NOTREADY};
+    static const uint32_t bad[] = {LINEAGENTSTATEEX_BUSYACD,
+                                   LINEAGENTSTATEEX_BUSYINCOMING,
+                                   LINEAGENTSTATEEX_BUSYOUTGOING,
+                                   LINEAGENTSTATEEX_UNKNOWN,
+                                   0x80,
+                                   LINEAGENTSTATEEX_READY | LINEAGENTSTATEEX_NOTREADY};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(set3(f, T, "alice", f->h1001, bad[i], 0),
-                         (LONG)LINEERR_INVALAGENTSTATE);
-        assert_int_equal(set3(f, T, "alice", f->h1001, 0, bad[i]),
-                         (LONG)LINEERR_INVALAGENTSTATE);
+        assert_int_equal(set3(f, T, "alice", f->h1001, bad[i], 0), (LONG)LINEERR_INVALAGENTSTATE);
+        assert_int_equal(set3(f, T, "alice", f->h1001, 0, bad[i]), (LONG)LINEERR_INVALAGENTSTATE);
     }
     assert_int_equal(set3(f, T, "alice", f->h1001, 0, LINEAGENTSTATEEX_RELEASED),
                      (LONG)LINEERR_INVALAGENTSTATE);
@@ -575,9 +592,9 @@ static void session_lifecycle(void **state)
 
     /* transitions */
     notify_clear(&f->a);
-    assert_int_equal(session_state(f, "alice", s1, LINEAGENTSESSIONSTATE_READY,
-                                   LINEAGENTSESSIONSTATE_NOTREADY),
-                     0);
+    assert_int_equal(
+        session_state(f, "alice", s1, LINEAGENTSESSIONSTATE_READY, LINEAGENTSESSIONSTATE_NOTREADY),
+        0);
     n = find_note(f, LINE_AGENTSESSIONSTATUS, s1);
     assert_int_equal(n->p2, LINEAGENTSESSIONSTATUS_STATE);
     assert_int_equal(n->p3, LINEAGENTSESSIONSTATE_READY);
@@ -725,8 +742,7 @@ static void groups_and_queues(void **state)
 
 /* --- tests: TAPI 2.0 ------------------------------------------------------------------------ */
 
-static LONG set_groups(struct fx *f, const char *user, uint32_t addr, const st_guid *g,
-                       uint32_t n)
+static LONG set_groups(struct fx *f, const char *user, uint32_t addr, const st_guid *g, uint32_t n)
 {
     uint8_t *b = rq(LINEPROXYREQUEST_SETAGENTGROUP, user);
     vs_put_u32(b, 28, addr);
@@ -810,10 +826,8 @@ static void v20_consistent_with_v22(void **state)
                      (LONG)LINEERR_INVALAGENTSTATE);
     assert_int_equal(set3(f, T, "alice", 1, LINEAGENTSTATE_READY, 0),
                      (LONG)LINEERR_INVALAGENTSTATE); /* no sessions there */
-    assert_int_equal(set3(f, T, "alice", 2, LINEAGENTSTATE_READY, 0),
-                     (LONG)LINEERR_INVALADDRESSID);
-    assert_int_equal(set3(f, T, "dave", 0, LINEAGENTSTATE_READY, 0),
-                     (LONG)LINEERR_INVALAGENTID);
+    assert_int_equal(set3(f, T, "alice", 2, LINEAGENTSTATE_READY, 0), (LONG)LINEERR_INVALADDRESSID);
+    assert_int_equal(set3(f, T, "dave", 0, LINEAGENTSTATE_READY, 0), (LONG)LINEERR_INVALAGENTID);
     assert_int_equal(set3(f, T, "alice", 0, LINEAGENTSTATE_READY, 0), 0);
     assert_int_equal(status20(f, "alice", 0, NULL), LINEAGENTSTATE_READY);
 
@@ -854,8 +868,8 @@ static void v20_consistent_with_v22(void **state)
     assert_int_equal(vs_get_u32(b + 32, 12), 2);
     uint32_t off = vs_get_u32(b + 32, 20);
     assert_int_equal(vs_get_u32(b + 32, off + 12), 2);
-    assert_true(str16_is(b + 32, vs_get_u32(b + 32, off + 16), vs_get_u32(b + 32, off + 20),
-                         "Email"));
+    assert_true(
+        str16_is(b + 32, vs_get_u32(b + 32, off + 16), vs_get_u32(b + 32, off + 20), "Email"));
     free(b);
     assert_int_equal(get(f, LINEPROXYREQUEST_GETAGENTGROUPLIST, "alice", 0, &b), 0);
     assert_int_equal(vs_get_u32(b + 32, 12), 2);
@@ -925,8 +939,7 @@ static void extension(void **state)
         assert_int_equal(vs_get_u32(b, 40 + 4 * (uint32_t)i), echo[i]);
     free(b);
     assert_int_equal(agent_specific(f, "alice", 0, 1, echo, 4, NULL), (LONG)LINEERR_INVALPARAM);
-    assert_int_equal(agent_specific(f, "alice", 5, 0, echo, 4, NULL),
-                     (LONG)LINEERR_INVALADDRESSID);
+    assert_int_equal(agent_specific(f, "alice", 5, 0, echo, 4, NULL), (LONG)LINEERR_INVALADDRESSID);
     uint32_t bad[1] = {3};
     assert_int_equal(agent_specific(f, "alice", 0, 0, bad, 1, NULL), (LONG)LINEERR_INVALPARAM);
     uint32_t none[1] = {0};
@@ -1086,9 +1099,8 @@ static void directory_reload(void **state)
     assert_int_equal(store_queue_remove(f->st, 200), ST_OK);
     uint32_t h = add_agent(f->st, "1004", "erin", NULL);
     /* a runtime field the model owns survives the merge */
-    assert_int_equal(set3(f, LINEPROXYREQUEST_SETAGENTSTATEEX, "alice", f->h1001,
-                          LINEAGENTSTATEEX_READY, 0),
-                     0);
+    assert_int_equal(
+        set3(f, LINEPROXYREQUEST_SETAGENTSTATEEX, "alice", f->h1001, LINEAGENTSTATEEX_READY, 0), 0);
     assert_int_equal(model_reload_directory(&f->a.m, &ch, &nch), ST_OK);
     int newgroup = 0, newqueue = 0, qremoved = 0, newagent = 0;
     for (size_t i = 0; i < nch; i++) {

@@ -97,7 +97,7 @@ static void version_gates(void **state)
     assert_int_equal(LINEERR_INVALADDRESSTYPE, 0x8000005E);
     assert_int_equal(offsetof(LINECALLPARAMS, dwAddressType), 176);
 #else
-#if defined(LINE_DEVSPECIFICEX) || defined(LINEERR_INVALADDRESSTYPE) || \
+#if defined(LINE_DEVSPECIFICEX) || defined(LINEERR_INVALADDRESSTYPE) ||                            \
     defined(LINEINITIALIZEEXOPTION_CALLHUBTRACKING)
 #error 3.x constants visible at TAPI_CURRENT_VERSION < 0x00030000
 #endif

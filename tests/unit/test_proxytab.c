@@ -47,13 +47,11 @@ static void rows_match_tapi_h(void **state)
          U(GetAgentInfo.AgentInfo)},
         {LINEPROXYREQUEST_CREATEAGENTSESSION, sizeof(((LINEPROXYREQUEST *)0)->CreateAgentSession),
          U(CreateAgentSession.hAgentSession)},
-        {LINEPROXYREQUEST_GETAGENTSESSIONLIST,
-         sizeof(((LINEPROXYREQUEST *)0)->GetAgentSessionList),
+        {LINEPROXYREQUEST_GETAGENTSESSIONLIST, sizeof(((LINEPROXYREQUEST *)0)->GetAgentSessionList),
          U(GetAgentSessionList.SessionList)},
         {LINEPROXYREQUEST_SETAGENTSESSIONSTATE,
          sizeof(((LINEPROXYREQUEST *)0)->SetAgentSessionState), 0},
-        {LINEPROXYREQUEST_GETAGENTSESSIONINFO,
-         sizeof(((LINEPROXYREQUEST *)0)->GetAgentSessionInfo),
+        {LINEPROXYREQUEST_GETAGENTSESSIONINFO, sizeof(((LINEPROXYREQUEST *)0)->GetAgentSessionInfo),
          U(GetAgentSessionInfo.SessionInfo)},
         {LINEPROXYREQUEST_GETQUEUELIST, sizeof(((LINEPROXYREQUEST *)0)->GetQueueList),
          U(GetQueueList.QueueList)},
@@ -104,9 +102,11 @@ static uint32_t build_status(uint8_t *buf, uint32_t total)
     vs_write_in(&w, &blk, sizeof e, &e, sizeof e);
     vs_append_utf8_as_utf16_in(&w, &blk, offsetof(LINEAGENTGROUPENTRY, dwNameSize), "Sales");
     vs_append_utf8_as_utf16_in(&w, &blk, sizeof e + offsetof(LINEAGENTGROUPENTRY, dwNameSize),
-                               "\xC3\x9C" "ber");
+                               "\xC3\x9C"
+                               "ber");
     vs_set_u32(&w, offsetof(LINEAGENTSTATUS, dwState), LINEAGENTSTATE_READY);
-    vs_append_utf8_as_utf16(&w, offsetof(LINEAGENTSTATUS, dwActivitySize), "Lunch \xF0\x9F\x8D\x95");
+    vs_append_utf8_as_utf16(&w, offsetof(LINEAGENTSTATUS, dwActivitySize),
+                            "Lunch \xF0\x9F\x8D\x95");
     vs_finish(&w);
     return w.needed;
 }
@@ -131,7 +131,8 @@ static void validate_and_narrow(void **state)
     LINEAGENTGROUPENTRY *g = (LINEAGENTGROUPENTRY *)(dst + s->dwGroupListOffset);
     assert_int_equal(g[1].GroupID.dwGroupID1, 9);
     assert_string_equal((char *)dst + g[0].dwNameOffset, "Sales");
-    assert_string_equal((char *)dst + g[1].dwNameOffset, "\xC3\x9C" "ber");
+    assert_string_equal((char *)dst + g[1].dwNameOffset, "\xC3\x9C"
+                                                         "ber");
     assert_string_equal((char *)dst + s->dwActivityOffset, "Lunch \xF0\x9F\x8D\x95");
     for (int i = 512; i < 512 + 16; i++)
         assert_int_equal(dst[i], 0xAA);

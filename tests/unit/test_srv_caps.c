@@ -29,8 +29,13 @@ static struct line_addr addrs[2] = {
     {"202", NULL, 0},
 };
 static struct line_dev line = {
-    "St\xC3\xA4tion \xF0\x9F\x93\x9E", "tapix", "tapix built-in switch", 42,
-    LINEMEDIAMODE_INTERACTIVEVOICE, 2, addrs,
+    "St\xC3\xA4tion \xF0\x9F\x93\x9E",
+    "tapix",
+    "tapix built-in switch",
+    42,
+    LINEMEDIAMODE_INTERACTIVEVOICE,
+    2,
+    addrs,
 };
 
 static uint8_t buf[BUF];
@@ -87,8 +92,7 @@ static void check_classes(uint32_t pair, int wide)
     uint32_t size = u32(pair), off = u32(pair + 4);
     assert_int_equal(size, wide ? 22 : 11);
     for (uint32_t i = 0; i < sizeof cls; i++)
-        assert_int_equal(wide ? vs_get_u16(buf, off + 2 * i) : buf[off + i],
-                         (unsigned char)cls[i]);
+        assert_int_equal(wide ? vs_get_u16(buf, off + 2 * i) : buf[off + i], (unsigned char)cls[i]);
 }
 
 /* ---- LINEDEVCAPS ---------------------------------------------------------- */
@@ -149,8 +153,7 @@ static void test_devcaps_full(void **state)
                             {DC(dwSwitchInfoSize), wide ? VS_STR16 : VS_STR8},
                             {DC(dwLineNameSize), wide ? VS_STR16 : VS_STR8},
                             {DC(dwDeviceClassesSize), wide ? VS_MULTISZ16 : VS_MULTISZ8}};
-            assert_int_equal(vs_validate(buf, u32(8), fixed, f, v >= 0x00020000 ? 4 : 3, &why),
-                             0);
+            assert_int_equal(vs_validate(buf, u32(8), fixed, f, v >= 0x00020000 ? 4 : 3, &why), 0);
         }
     }
 }
@@ -196,8 +199,7 @@ static void test_devcaps_too_small(void **state)
         guard();
         assert_int_equal(lines_build_devcaps(&line, v, 0, fixed - 1, buf, BUF),
                          LINEERR_STRUCTURETOOSMALL);
-        assert_int_equal(lines_build_devcaps(&line, v, 1, 0, buf, BUF),
-                         LINEERR_STRUCTURETOOSMALL);
+        assert_int_equal(lines_build_devcaps(&line, v, 1, 0, buf, BUF), LINEERR_STRUCTURETOOSMALL);
         assert_guard(0, BUF);
     }
     /* A 1.4-sized buffer is too small for a 2.0 request. */
@@ -260,11 +262,11 @@ static void test_guid(void **state)
     lines_guid(1, a);
     lines_guid(2, b);
     lines_guid(1, c);
-    assert_memory_equal(a, c, 16);            /* deterministic */
-    assert_memory_not_equal(a, b, 16);        /* distinct per permanent ID */
-    assert_int_equal(vs_get_u32(a, 0), 1);    /* Data1 = permanent ID */
+    assert_memory_equal(a, c, 16);               /* deterministic */
+    assert_memory_not_equal(a, b, 16);           /* distinct per permanent ID */
+    assert_int_equal(vs_get_u32(a, 0), 1);       /* Data1 = permanent ID */
     assert_int_equal(vs_get_u16(a, 6) >> 12, 8); /* version 8 */
-    assert_int_equal(a[8] & 0xC0, 0x80);      /* RFC variant */
+    assert_int_equal(a[8] & 0xC0, 0x80);         /* RFC variant */
 }
 
 /* ---- LINEADDRESSCAPS ------------------------------------------------------ */

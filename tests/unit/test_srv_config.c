@@ -75,9 +75,8 @@ static void test_server_only(void **state)
     (void)state;
     struct srv_config cfg;
     char err[256] = "";
-    assert_int_equal(config_load_string(&cfg, "[server]\nlog_level = debug\n", "s.conf", err,
-                                        sizeof err),
-                     0);
+    assert_int_equal(
+        config_load_string(&cfg, "[server]\nlog_level = debug\n", "s.conf", err, sizeof err), 0);
     assert_int_equal(cfg.log_level, LOG_DEBUG);
     check_default_lines(&cfg);
     config_free(&cfg);
@@ -96,11 +95,11 @@ static const char full[] =
     "log_level = warn\n"
     "\n"
     "[line 1]\n"
-    "  name = Queue Line\n"      /* indented: an ordinary key, not a continuation */
+    "  name = Queue Line\n" /* indented: an ordinary key, not a continuation */
     "  permanent_id = 0x100\n"
     "[line 0]\n"
     "name = Agent St\xC3\xA4tion\n"
-    "permanent_id = 010\n"       /* decimal ten, not octal */
+    "permanent_id = 010\n" /* decimal ten, not octal */
     "provider_info = ACME\n"
     "switch_info = ACME PBX\n"
     "[line 0 address 1]\n"
@@ -269,7 +268,8 @@ static const struct {
      "t.conf:4: [line 2] without [line 1]: lines must be numbered 0..n-1 without gaps"},
     {"[line 1]\n[line 1 address 0]\naddress=1\n",
      "t.conf:1: [line 1] without [line 0]: lines must be numbered 0..n-1 without gaps"},
-    {"[line 0]\nname = x\n", "t.conf:1: [line 0] has no address (add a [line 0 address 0] section)"},
+    {"[line 0]\nname = x\n",
+     "t.conf:1: [line 0] has no address (add a [line 0 address 0] section)"},
     {"[line 0]\n[line 0 address 0]\naddress=1\n[line 0 address 2]\naddress=3\n",
      "t.conf:4: [line 0 address 2] without [line 0 address 1]: addresses must be numbered 0..m-1 "
      "without gaps"},
@@ -366,15 +366,14 @@ static void test_proxy_timeout(void **state)
     (void)state;
     struct srv_config cfg;
     char err[256] = "";
-    assert_int_equal(config_load_string(&cfg, "[server]\nproxy_timeout_ms = 250\n", "t",
-                                        err, sizeof err),
-                     0);
+    assert_int_equal(
+        config_load_string(&cfg, "[server]\nproxy_timeout_ms = 250\n", "t", err, sizeof err), 0);
     assert_int_equal(cfg.proxy_timeout_ms, 250);
     assert_true(config_proxy_timeout_ms(&cfg) == 250);
     config_free(&cfg);
-    assert_int_equal(config_load_string(&cfg, "[server]\nproxy_timeout = 4294967295\n", "t",
-                                        err, sizeof err),
-                     0);
+    assert_int_equal(
+        config_load_string(&cfg, "[server]\nproxy_timeout = 4294967295\n", "t", err, sizeof err),
+        0);
     assert_true(config_proxy_timeout_ms(&cfg) == 4294967295000ull); /* no 32-bit wrap */
     config_free(&cfg);
 }
@@ -429,12 +428,12 @@ static void test_shipped_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_empty_file),
-        cmocka_unit_test(test_server_only),  cmocka_unit_test(test_full_string),
-        cmocka_unit_test(test_full_stream),  cmocka_unit_test(test_line_defaults),
-        cmocka_unit_test(test_missing_file), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_long_line),    cmocka_unit_test(test_crlf),
-        cmocka_unit_test(test_many_lines),   cmocka_unit_test(test_shipped_file),
+        cmocka_unit_test(test_defaults),      cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_server_only),   cmocka_unit_test(test_full_string),
+        cmocka_unit_test(test_full_stream),   cmocka_unit_test(test_line_defaults),
+        cmocka_unit_test(test_missing_file),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_long_line),     cmocka_unit_test(test_crlf),
+        cmocka_unit_test(test_many_lines),    cmocka_unit_test(test_shipped_file),
         cmocka_unit_test(test_proxy_timeout),
     };
     return cmocka_run_group_tests_name("srv_config", tests, NULL, NULL);

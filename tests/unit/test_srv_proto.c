@@ -153,9 +153,9 @@ static int next_frame(struct peer *p)
     memmove(p->buf, p->buf + len, p->len - (size_t)len);
     p->len -= (size_t)len;
     uint32_t seq;
-    assert_int_equal(wire_decode(p->frame, (uint32_t)len, WIRE_MAX_FRAME_DEFAULT, &p->type, &seq,
-                                 &p->m),
-                     WIRE_OK);
+    assert_int_equal(
+        wire_decode(p->frame, (uint32_t)len, WIRE_MAX_FRAME_DEFAULT, &p->type, &seq, &p->m),
+        WIRE_OK);
     p->seq = p->type == W_RESULT ? seq : p->seq;
     return 1;
 }
@@ -188,8 +188,7 @@ static void hello(struct peer *p)
     assert_int_equal(r->b, 0x00020002);
 }
 
-static uint32_t req_negotiate(struct peer *p, uint32_t dev, uint32_t lo, uint32_t hi,
-                              uint32_t *ver)
+static uint32_t req_negotiate(struct peer *p, uint32_t dev, uint32_t lo, uint32_t hi, uint32_t *ver)
 {
     struct w_negotiate m = {dev, lo, hi};
     const struct w_result *r = result(p, send_msg(p, W_NEGOTIATE, &m));
@@ -315,9 +314,41 @@ static void test_bad_frames(void **state)
     }
     /* A STR without its NUL. */
     struct peer *p = connect_peer();
-    uint8_t f[] = {12 + 16 + 4 + 3, 0, 0, 0, W_HELLO, 0, 0, 0, 1, 0, 0, 0,
-                   0x54, 0x41, 0x50, 0x58, 1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 0, 0,
-                   3, 0, 0, 0, 'a', 'b', 'c'};
+    uint8_t f[] = {12 + 16 + 4 + 3,
+                   0,
+                   0,
+                   0,
+                   W_HELLO,
+                   0,
+                   0,
+                   0,
+                   1,
+                   0,
+                   0,
+                   0,
+                   0x54,
+                   0x41,
+                   0x50,
+                   0x58,
+                   1,
+                   0,
+                   0,
+                   0,
+                   2,
+                   0,
+                   2,
+                   0,
+                   1,
+                   0,
+                   0,
+                   0,
+                   3,
+                   0,
+                   0,
+                   0,
+                   'a',
+                   'b',
+                   'c'};
     send_raw(p, f, sizeof f);
     assert_dropped(p);
     peer_free(p);
@@ -334,8 +365,18 @@ static void test_frame_too_big(void **state)
     struct peer *p = connect_peer();
     hello(p);
     uint32_t len = srv.cfg.max_frame + 1;
-    uint8_t h[12] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
-                     (uint8_t)(len >> 24), W_CLOSE, 0, 0, 0, 5, 0, 0, 0};
+    uint8_t h[12] = {(uint8_t)len,
+                     (uint8_t)(len >> 8),
+                     (uint8_t)(len >> 16),
+                     (uint8_t)(len >> 24),
+                     W_CLOSE,
+                     0,
+                     0,
+                     0,
+                     5,
+                     0,
+                     0,
+                     0};
     send_raw(p, h, sizeof h);
     assert_dropped(p);
     peer_free(p);
@@ -493,8 +534,8 @@ static void test_open_errors(void **state)
         {LINEMAPPER, V, 0, 4, LINEMEDIAMODE_G3FAX, 0, LINEERR_LINEMAPPERFAILED},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        uint32_t r = req_open(p, t[i].dev, t[i].ver, t[i].ext, t[i].priv, t[i].media, t[i].addr,
-                              NULL, NULL);
+        uint32_t r =
+            req_open(p, t[i].dev, t[i].ver, t[i].ext, t[i].priv, t[i].media, t[i].addr, NULL, NULL);
         if (r != t[i].want)
             print_error("case %zu: got %08x want %08x\n", i, r, t[i].want);
         assert_int_equal(r, t[i].want);
@@ -513,10 +554,10 @@ static void test_open_close(void **state)
     uint32_t h1, h2, h3, h4, dev;
     assert_int_equal(req_open(a, 2, V, 0, LINECALLPRIVILEGE_NONE, 0, 0, &h1, &dev), 0);
     assert_int_equal(dev, 2);
-    assert_int_equal(
-        req_open(a, 2, 0x00010004, 0, LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE_MONITOR,
-                 IV | LINEMEDIAMODE_UNKNOWN, 0, &h2, &dev),
-        0);
+    assert_int_equal(req_open(a, 2, 0x00010004, 0,
+                              LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE_MONITOR,
+                              IV | LINEMEDIAMODE_UNKNOWN, 0, &h2, &dev),
+                     0);
     assert_int_equal(req_open(b, LINEMAPPER, V, 0, LINECALLPRIVILEGE_OWNER, IV, 0, &h3, &dev), 0);
     assert_int_equal(dev, 0);
     assert_int_equal(req_open(b, 7, V, 0, LINEOPENOPTION_SINGLEADDRESS | LINECALLPRIVILEGE_MONITOR,

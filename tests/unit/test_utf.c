@@ -32,7 +32,7 @@ static void expect_8to16(const char *s, const uint16_t *want, long n)
 
 static void expect_bad8(const char *s, size_t len)
 {
-    uint16_t dst[8] = { 0x41 };
+    uint16_t dst[8] = {0x41};
 
     assert_int_equal(utf8_to_utf16(s, len, NULL, 0), UTF_EINVAL);
     assert_int_equal(utf8_to_utf16(s, len, dst, 8), UTF_EINVAL);
@@ -50,7 +50,7 @@ static void expect_bad16(const uint16_t *s, size_t n)
 
 static void test_ascii(void **state)
 {
-    static const uint16_t want[] = { 'h', 'e', 'l', 'l', 'o' };
+    static const uint16_t want[] = {'h', 'e', 'l', 'l', 'o'};
     char back[8];
 
     (void)state;
@@ -61,9 +61,9 @@ static void test_ascii(void **state)
 
 static void test_multibyte(void **state)
 {
-    static const uint16_t e_acute[] = { 0xE9 };
-    static const uint16_t euro[] = { 0x20AC };
-    static const uint16_t mixed[] = { 'a', 0xE9, 0x20AC, 0xD83D, 0xDE00, 'z' };
+    static const uint16_t e_acute[] = {0xE9};
+    static const uint16_t euro[] = {0x20AC};
+    static const uint16_t mixed[] = {'a', 0xE9, 0x20AC, 0xD83D, 0xDE00, 'z'};
 
     (void)state;
     expect_8to16("\xC3\xA9", e_acute, 1);
@@ -73,8 +73,8 @@ static void test_multibyte(void **state)
 
 static void test_surrogate_pair_round_trip(void **state)
 {
-    static const uint16_t pair[] = { 0xD83D, 0xDE00 };
-    static const uint16_t max[] = { 0xDBFF, 0xDFFF };
+    static const uint16_t pair[] = {0xD83D, 0xDE00};
+    static const uint16_t max[] = {0xDBFF, 0xDFFF};
     char back[8];
 
     (void)state;
@@ -90,11 +90,11 @@ static void test_surrogate_pair_round_trip(void **state)
 
 static void test_boundaries_ok(void **state)
 {
-    static const uint16_t d7ff[] = { 0xD7FF };
-    static const uint16_t e000[] = { 0xE000 };
-    static const uint16_t k10000[] = { 0xD800, 0xDC00 };
-    static const uint16_t x7ff[] = { 0x7FF };
-    static const uint16_t ffff[] = { 0xFFFF };
+    static const uint16_t d7ff[] = {0xD7FF};
+    static const uint16_t e000[] = {0xE000};
+    static const uint16_t k10000[] = {0xD800, 0xDC00};
+    static const uint16_t x7ff[] = {0x7FF};
+    static const uint16_t ffff[] = {0xFFFF};
 
     (void)state;
     expect_8to16("\xED\x9F\xBF", d7ff, 1); /* just below the surrogates */
@@ -121,9 +121,11 @@ static void test_invalid_utf8(void **state)
     expect_bad8("a\xE2\x82", 3);        /* truncated at the end */
     expect_bad8("\xF0\x9F\x98", 3);
     expect_bad8("\xC3", 1);
-    expect_bad8("\x80", 1);             /* stray continuation byte */
-    expect_bad8("a\xBF" "b", 3);
-    expect_bad8("\xC3\x28", 2);         /* lead without continuation */
+    expect_bad8("\x80", 1); /* stray continuation byte */
+    expect_bad8("a\xBF"
+                "b",
+                3);
+    expect_bad8("\xC3\x28", 2); /* lead without continuation */
     expect_bad8("\xE2\x28\xA1", 3);
     expect_bad8("\xF5\x80\x80\x80", 4); /* lead bytes never used */
     expect_bad8("\xF8\x88\x80\x80\x80", 5);
@@ -137,13 +139,13 @@ static void test_invalid_utf8(void **state)
 
 static void test_invalid_utf16(void **state)
 {
-    static const uint16_t lone_high[] = { 'a', 0xD83D };
-    static const uint16_t high_then_a[] = { 0xD83D, 'a' };
-    static const uint16_t lone_low[] = { 0xDE00, 'a' };
-    static const uint16_t reversed[] = { 0xDE00, 0xD83D };
-    static const uint16_t two_high[] = { 0xD83D, 0xD83D };
+    static const uint16_t lone_high[] = {'a', 0xD83D};
+    static const uint16_t high_then_a[] = {0xD83D, 'a'};
+    static const uint16_t lone_low[] = {0xDE00, 'a'};
+    static const uint16_t reversed[] = {0xDE00, 0xD83D};
+    static const uint16_t two_high[] = {0xD83D, 0xD83D};
     /* A low surrogate must not start a pair even if another follows. */
-    static const uint16_t two_low[] = { 0xDE00, 0xDE00 };
+    static const uint16_t two_low[] = {0xDE00, 0xDE00};
 
     (void)state;
     expect_bad16(lone_high, 2);
@@ -153,12 +155,12 @@ static void test_invalid_utf16(void **state)
     expect_bad16(two_high, 2);
     expect_bad16(two_low, 2);
     /* A pair cut in two by src_units is a lone high surrogate. */
-    expect_bad16((const uint16_t[]){ 0xD83D, 0xDE00 }, 1);
+    expect_bad16((const uint16_t[]){0xD83D, 0xDE00}, 1);
 }
 
 static void test_empty(void **state)
 {
-    uint16_t d16[2] = { 0x41, 0x41 };
+    uint16_t d16[2] = {0x41, 0x41};
     char d8[2] = "x";
 
     (void)state;
@@ -175,7 +177,7 @@ static void test_empty(void **state)
 
 static void test_embedded_nul(void **state)
 {
-    static const uint16_t want[] = { 'a', 0, 'b' };
+    static const uint16_t want[] = {'a', 0, 'b'};
     uint16_t d[4];
     char back[4];
 
@@ -188,22 +190,22 @@ static void test_embedded_nul(void **state)
 
 static void test_measuring_and_bad_args(void **state)
 {
-    uint16_t d16[4] = { 0 };
+    uint16_t d16[4] = {0};
     char d8[4] = "";
 
     (void)state;
-    assert_int_equal(utf8_to_utf16("\xF0\x9F\x98\x80" "ab", 6, NULL, 0), 4);
-    assert_int_equal(utf16_to_utf8((const uint16_t[]){ 0x20AC, 'a' }, 2,
-                                   NULL, 0), 4);
+    assert_int_equal(utf8_to_utf16("\xF0\x9F\x98\x80"
+                                   "ab",
+                                   6, NULL, 0),
+                     4);
+    assert_int_equal(utf16_to_utf8((const uint16_t[]){0x20AC, 'a'}, 2, NULL, 0), 4);
     assert_int_equal(utf8_to_utf16("ab", 2, NULL, 3), UTF_EINVAL);
     assert_int_equal(utf16_to_utf8(d16, 1, NULL, 3), UTF_EINVAL);
     assert_int_equal(utf8_to_utf16(NULL, 1, d16, 4), UTF_EINVAL);
     assert_int_equal(utf16_to_utf8(NULL, 1, d8, 4), UTF_EINVAL);
     /* The lengths are checked before src is read. */
-    assert_int_equal(utf8_to_utf16("a", (size_t)LONG_MAX, NULL, 0),
-                     UTF_ERANGE);
-    assert_int_equal(utf16_to_utf8(d16, (size_t)LONG_MAX, NULL, 0),
-                     UTF_ERANGE);
+    assert_int_equal(utf8_to_utf16("a", (size_t)LONG_MAX, NULL, 0), UTF_ERANGE);
+    assert_int_equal(utf16_to_utf8(d16, (size_t)LONG_MAX, NULL, 0), UTF_ERANGE);
 }
 
 static void test_enospc_8to16(void **state)
@@ -232,7 +234,7 @@ static void test_enospc_8to16(void **state)
 
 static void test_enospc_16to8(void **state)
 {
-    static const uint16_t s[] = { 'a', 0xE9, 0x20AC, 0xD83D, 0xDE00 };
+    static const uint16_t s[] = {'a', 0xE9, 0x20AC, 0xD83D, 0xDE00};
     char d[16];
 
     (void)state;
@@ -245,8 +247,7 @@ static void test_enospc_16to8(void **state)
     assert_int_equal(utf16_to_utf8(s, 5, d, 10), UTF_ENOSPC);
     assert_int_equal(d[0], 0);
     assert_int_equal((unsigned char)d[1], 0xAA);
-    assert_int_equal(utf16_to_utf8((const uint16_t[]){ 0xDE00 }, 1, d, 1),
-                     UTF_EINVAL);
+    assert_int_equal(utf16_to_utf8((const uint16_t[]){0xDE00}, 1, d, 1), UTF_EINVAL);
 }
 
 static void test_dup(void **state)
@@ -272,7 +273,7 @@ static void test_dup(void **state)
     assert_null(utf8_to_utf16_dup("\xC0\x80", &err));
     assert_int_equal(err, UTF_EINVAL);
     err = 0;
-    assert_null(utf16_to_utf8_dup((const uint16_t[]){ 0xD800, 0 }, &err));
+    assert_null(utf16_to_utf8_dup((const uint16_t[]){0xD800, 0}, &err));
     assert_int_equal(err, UTF_EINVAL);
     err = 0;
     assert_null(utf8_to_utf16_dup(NULL, &err));

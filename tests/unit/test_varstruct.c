@@ -40,7 +40,7 @@ static void assert_untouched(const uint8_t *b, uint32_t from, uint32_t to)
 /* A plain structure: fixed 40 = header, DWORD at 12, pairs at 16/24/32 */
 
 #define FIX 40u
-static const uint8_t A10[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+static const uint8_t A10[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 static const char B19[] = "0123456789abcdefghi"; /* 20 bytes with NUL */
 static const char C2[] = "hi";                   /* 3 bytes with NUL */
 #define NEED3 (FIX + 10 + 20 + 3)
@@ -76,8 +76,8 @@ static void test_init_errors(void **state)
     /* A failed init poisons the writer: nothing is ever written. */
     assert_int_equal(vs_append_str8(&w, 16, "x"), VS_EINVAL);
     assert_int_equal(vs_finish(&w), VS_EINVAL);
-    assert_int_equal(vs_init(&w, b, 64, 8), VS_EINVAL);   /* fixed < 12 */
-    assert_int_equal(vs_init(&w, b, 11, 11), VS_EINVAL);  /* total < 12 */
+    assert_int_equal(vs_init(&w, b, 64, 8), VS_EINVAL);  /* fixed < 12 */
+    assert_int_equal(vs_init(&w, b, 11, 11), VS_EINVAL); /* total < 12 */
     assert_int_equal(vs_init(&w, NULL, 64, FIX), VS_EINVAL);
     assert_int_equal(vs_init(NULL, b, 64, FIX), VS_EINVAL);
     assert_int_equal(vs_finish(NULL), VS_EINVAL);
@@ -198,8 +198,8 @@ static void test_null_vs_empty_strings(void **state)
 
     (void)state;
     assert_int_equal(vs_init(&w, b, 64, FIX), 0);
-    assert_int_equal(vs_append_str8(&w, 16, NULL), 1);       /* absent */
-    assert_int_equal(vs_append_str8(&w, 24, ""), 1);         /* 1 byte */
+    assert_int_equal(vs_append_str8(&w, 16, NULL), 1);        /* absent */
+    assert_int_equal(vs_append_str8(&w, 24, ""), 1);          /* 1 byte */
     assert_int_equal(vs_append_utf8_as_utf16(&w, 32, ""), 1); /* 2 bytes */
     assert_int_equal(vs_finish(&w), 0);
     assert_int_equal(SIZE(b, 16), 0);
@@ -215,7 +215,7 @@ static void test_null_vs_empty_strings(void **state)
 
     assert_int_equal(vs_init(&w, b, 64, FIX), 0);
     assert_int_equal(vs_append_str16(&w, 16, NULL), 1);
-    assert_int_equal(vs_append_str16(&w, 24, (const uint16_t[]){ 0 }), 1);
+    assert_int_equal(vs_append_str16(&w, 24, (const uint16_t[]){0}), 1);
     assert_int_equal(vs_append_utf8_as_utf16(&w, 32, NULL), 1);
     assert_int_equal(vs_append(&w, 32, NULL, 0), 1);
     assert_int_equal(vs_finish(&w), 0);
@@ -228,20 +228,17 @@ static void test_null_vs_empty_strings(void **state)
 
 static void test_utf16_little_endian_and_alignment(void **state)
 {
-    static const uint8_t want16[] = { 0x34, 0x12, 'A', 0, 0, 0 };
+    static const uint8_t want16[] = {0x34, 0x12, 'A', 0, 0, 0};
     /* "a" U+20AC U+1F600 as UTF-16LE + NUL */
-    static const uint8_t want8[] = { 'a', 0, 0xAC, 0x20, 0x3D, 0xD8,
-                                     0x00, 0xDE, 0, 0 };
+    static const uint8_t want8[] = {'a', 0, 0xAC, 0x20, 0x3D, 0xD8, 0x00, 0xDE, 0, 0};
     uint8_t *b = mkbuf(80);
     vs_writer w;
 
     (void)state;
     assert_int_equal(vs_init(&w, b, 80, FIX), 0);
     assert_int_equal(vs_append_str8(&w, 16, "ab"), 1); /* odd: 3 bytes */
-    assert_int_equal(
-        vs_append_str16(&w, 24, (const uint16_t[]){ 0x1234, 'A', 0 }), 1);
-    assert_int_equal(
-        vs_append_utf8_as_utf16(&w, 32, "a\xE2\x82\xAC\xF0\x9F\x98\x80"), 1);
+    assert_int_equal(vs_append_str16(&w, 24, (const uint16_t[]){0x1234, 'A', 0}), 1);
+    assert_int_equal(vs_append_utf8_as_utf16(&w, 32, "a\xE2\x82\xAC\xF0\x9F\x98\x80"), 1);
     assert_int_equal(vs_finish(&w), 0);
     assert_int_equal(OFF(b, 24), FIX + 4);
     assert_int_equal(b[FIX + 3], 0);
@@ -306,10 +303,10 @@ static void test_programming_errors_are_sticky(void **state)
 {
     uint8_t *b = mkbuf(128);
     vs_writer w;
-    vs_block blk, forged = { 100, 8 };
+    vs_block blk, forged = {100, 8};
     uint32_t i;
     /* Each of these is a caller bug. */
-    static const uint32_t bad_pairs[] = { 0, 8, 18, FIX - 4, FIX, 1000 };
+    static const uint32_t bad_pairs[] = {0, 8, 18, FIX - 4, FIX, 1000};
 
     (void)state;
     for (i = 0; i < sizeof bad_pairs / sizeof bad_pairs[0]; i++) {
@@ -396,7 +393,7 @@ static void test_reserve_list_errors(void **state)
 
 static void test_le_helpers(void **state)
 {
-    uint8_t b[8] = { 0 };
+    uint8_t b[8] = {0};
 
     (void)state;
     vs_put_u32(b, 1, 0x11223344); /* unaligned on purpose */
@@ -420,15 +417,14 @@ static void test_le_helpers(void **state)
 #define LFIX 24u
 #define ALF 32u
 #define ENT 24u
-static const char *const names[] = { "Sales", "Support", "\xC3\x9Cnicode" };
+static const char *const names[] = {"Sales", "Support", "\xC3\x9Cnicode"};
 #define NNAMES 3u
 
-static const vs_field entry_fields[] = { { 16, VS_STR16 } };
+static const vs_field entry_fields[] = {{16, VS_STR16}};
 
 /* Build a list with NNAMES groups (plus a header string if fixed is
  * ALF); returns used. */
-static uint32_t build_list(uint8_t *b, uint32_t total, uint32_t fixed,
-                           vs_writer *w)
+static uint32_t build_list(uint8_t *b, uint32_t total, uint32_t fixed, vs_writer *w)
 {
     vs_block list;
     uint8_t guid[16];
@@ -438,10 +434,8 @@ static uint32_t build_list(uint8_t *b, uint32_t total, uint32_t fixed,
     list = vs_reserve_list(w, 12, 16, NNAMES, ENT);
     for (i = 0; i < NNAMES; i++) {
         memset(guid, (int)i + 1, sizeof guid);
-        assert_int_equal(vs_write_in(w, &list, i * ENT, guid, 16),
-                         list.off ? 1 : 0);
-        assert_true(vs_append_utf8_as_utf16_in(w, &list, i * ENT + 16,
-                                               names[i]) >= 0);
+        assert_int_equal(vs_write_in(w, &list, i * ENT, guid, 16), list.off ? 1 : 0);
+        assert_true(vs_append_utf8_as_utf16_in(w, &list, i * ENT + 16, names[i]) >= 0);
     }
     if (fixed == ALF)
         assert_true(vs_append_utf8_as_utf16(w, 24, "header") >= 0);
@@ -477,15 +471,14 @@ static void test_list_fits(void **state)
     assert_int_equal(SIZE(b, 16), NNAMES * ENT);
     assert_int_equal(OFF(b, 16), LFIX);
     assert_int_equal(b[LFIX + ENT], 2); /* second GUID */
-    name0 = LFIX + NNAMES * ENT;         /* right behind the array */
+    name0 = LFIX + NNAMES * ENT;        /* right behind the array */
     assert_int_equal(OFF(b, LFIX + 16), name0);
     assert_int_equal(SIZE(b, LFIX + 16), 12);
     assert_int_equal(OFF(b, LFIX + ENT + 16), name0 + 12);
     assert_entry_name(b, 0, "Sales");
     assert_entry_name(b, 1, "Support");
     assert_int_equal(vs_get_u16(b, OFF(b, LFIX + 2 * ENT + 16)), 0xDC);
-    assert_int_equal(vs_validate_list(b, w.used, LFIX, 12, 16, ENT,
-                                      entry_fields, 1, &why), 0);
+    assert_int_equal(vs_validate_list(b, w.used, LFIX, 12, 16, ENT, entry_fields, 1, &why), 0);
     free(b);
 }
 
@@ -529,8 +522,7 @@ static void test_list_strings_partly_fit(void **state)
     assert_int_equal(OFF(b, LFIX + ENT + 16), 0);
     assert_int_equal(SIZE(b, LFIX + 2 * ENT + 16), 0); /* 16 > 15 too */
     assert_int_equal(vs_get_u32(b, 4), LFIX + NNAMES * ENT + 12 + 16 + 16);
-    assert_int_equal(vs_validate_list(b, w.used, LFIX, 12, 16, ENT,
-                                      entry_fields, 1, &why), 0);
+    assert_int_equal(vs_validate_list(b, w.used, LFIX, 12, 16, ENT, entry_fields, 1, &why), 0);
     free(b);
 }
 
@@ -539,7 +531,7 @@ static void test_list_strings_partly_fit(void **state)
  * needed on everything is there. */
 static void test_sweep_all_totals(void **state)
 {
-    static const vs_field hdr[] = { { 16, VS_BYTES }, { 24, VS_STR16 } };
+    static const vs_field hdr[] = {{16, VS_BYTES}, {24, VS_STR16}};
     vs_writer w;
     const char *why = NULL;
     uint32_t total, need = 0, i;
@@ -554,8 +546,7 @@ static void test_sweep_all_totals(void **state)
         assert_int_equal(w.needed, need);
         assert_true(w.used <= total);
         assert_int_equal(vs_validate(b, w.used, ALF, hdr, 2, &why), 0);
-        assert_int_equal(vs_validate_list(b, w.used, ALF, 12, 16, ENT,
-                                          entry_fields, 1, &why), 0);
+        assert_int_equal(vs_validate_list(b, w.used, ALF, 12, 16, ENT, entry_fields, 1, &why), 0);
         if (total >= need) {
             assert_int_equal(w.used, need);
             assert_int_not_equal(SIZE(b, 24), 0);
@@ -570,9 +561,7 @@ static void test_sweep_all_totals(void **state)
 /* ------------------------------------------------------------------ */
 /* Validator                                                           */
 
-static const vs_field f3[] = {
-    { 16, VS_BYTES }, { 24, VS_STR8 }, { 32, VS_STR16 }
-};
+static const vs_field f3[] = {{16, VS_BYTES}, {24, VS_STR8}, {32, VS_STR16}};
 
 /* A valid structure: A (10 bytes), B str8, C UTF-16 "hey". */
 static uint8_t *valid3(uint32_t *used)
@@ -589,8 +578,7 @@ static uint8_t *valid3(uint32_t *used)
     return b;
 }
 
-static void expect_invalid(const uint8_t *b, uint32_t len, int code,
-                           const char *reason)
+static void expect_invalid(const uint8_t *b, uint32_t len, int code, const char *reason)
 {
     const char *why = NULL;
 
@@ -625,8 +613,7 @@ static void test_validate_header(void **state)
 
     (void)state;
     expect_invalid(b, 11, VS_EHEADER, "buffer shorter than the 12-byte header");
-    expect_invalid(b, used - 1, VS_EHEADER,
-                   "dwUsedSize exceeds the received length");
+    expect_invalid(b, used - 1, VS_EHEADER, "dwUsedSize exceeds the received length");
     vs_put_u32(b, 0, used - 1);
     expect_invalid(b, used, VS_EHEADER, "dwUsedSize exceeds dwTotalSize");
     vs_put_u32(b, 0, 128);
@@ -634,8 +621,7 @@ static void test_validate_header(void **state)
     expect_invalid(b, used, VS_EHEADER, "dwNeededSize is below dwUsedSize");
     vs_put_u32(b, 4, used);
     vs_put_u32(b, 8, FIX - 1);
-    expect_invalid(b, used, VS_EHEADER,
-                   "dwUsedSize is smaller than the fixed part");
+    expect_invalid(b, used, VS_EHEADER, "dwUsedSize is smaller than the fixed part");
     free(b);
 }
 
@@ -681,8 +667,8 @@ static void test_validate_overlap(void **state)
 
 static void test_validate_strings(void **state)
 {
-    static const vs_field multi8[] = { { 24, VS_MULTISZ8 } };
-    static const vs_field multi16[] = { { 32, VS_MULTISZ16 } };
+    static const vs_field multi8[] = {{24, VS_MULTISZ8}};
+    static const vs_field multi16[] = {{32, VS_MULTISZ16}};
     uint32_t used, boff, coff;
     uint8_t *b = valid3(&used);
     const char *why = NULL;
@@ -712,9 +698,9 @@ static void test_validate_strings(void **state)
 
 static void test_validate_bad_args(void **state)
 {
-    static const vs_field beyond[] = { { FIX - 4, VS_BYTES } };
-    static const vs_field header[] = { { 8, VS_BYTES } };
-    static const vs_field kind[] = { { 16, 99 } };
+    static const vs_field beyond[] = {{FIX - 4, VS_BYTES}};
+    static const vs_field header[] = {{8, VS_BYTES}};
+    static const vs_field kind[] = {{16, 99}};
     uint32_t used;
     uint8_t *b = valid3(&used);
 
@@ -790,23 +776,20 @@ static void test_validate_list(void **state)
 
 static void test_validate_list_bad_args(void **state)
 {
-    static const vs_field beyond[] = { { 20, VS_STR16 } };
+    static const vs_field beyond[] = {{20, VS_STR16}};
     uint32_t used;
     uint8_t *b = valid_list(&used);
 
     (void)state;
-    assert_int_equal(vs_validate_list(b, used, LFIX, 12, 16, 0,
-                                      entry_fields, 1, NULL), VS_EINVAL);
-    assert_int_equal(vs_validate_list(b, used, LFIX, 12, 16, ENT,
-                                      beyond, 1, NULL), VS_EINVAL);
-    assert_int_equal(vs_validate_list(b, used, LFIX, 22, 16, ENT,
-                                      entry_fields, 1, NULL), VS_EINVAL);
-    assert_int_equal(vs_validate_list(b, used, LFIX, 12, 20, ENT,
-                                      entry_fields, 1, NULL), VS_EINVAL);
-    assert_int_equal(vs_validate_list(NULL, used, LFIX, 12, 16, ENT,
-                                      entry_fields, 1, NULL), VS_EINVAL);
-    assert_int_equal(vs_validate_list(b, 11, LFIX, 12, 16, ENT,
-                                      entry_fields, 1, NULL), VS_EHEADER);
+    assert_int_equal(vs_validate_list(b, used, LFIX, 12, 16, 0, entry_fields, 1, NULL), VS_EINVAL);
+    assert_int_equal(vs_validate_list(b, used, LFIX, 12, 16, ENT, beyond, 1, NULL), VS_EINVAL);
+    assert_int_equal(vs_validate_list(b, used, LFIX, 22, 16, ENT, entry_fields, 1, NULL),
+                     VS_EINVAL);
+    assert_int_equal(vs_validate_list(b, used, LFIX, 12, 20, ENT, entry_fields, 1, NULL),
+                     VS_EINVAL);
+    assert_int_equal(vs_validate_list(NULL, used, LFIX, 12, 16, ENT, entry_fields, 1, NULL),
+                     VS_EINVAL);
+    assert_int_equal(vs_validate_list(b, 11, LFIX, 12, 16, ENT, entry_fields, 1, NULL), VS_EHEADER);
     free(b);
 }
 

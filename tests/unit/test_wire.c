@@ -86,9 +86,13 @@ static void bad_headers(void **state)
     assert_int_equal(wire_peek(f, WIRE_HDR - 1, MAX), WIRE_ESHORT);
     f[0] = WIRE_HDR - 1; /* shorter than a header */
     assert_int_equal(wire_peek(f, sizeof f, MAX), WIRE_ELEN);
-    f[0] = 0xFF; f[1] = 0xFF; f[2] = 0xFF; f[3] = 0x7F; /* absurd length */
+    f[0] = 0xFF;
+    f[1] = 0xFF;
+    f[2] = 0xFF;
+    f[3] = 0x7F; /* absurd length */
     assert_int_equal(wire_peek(f, sizeof f, MAX), WIRE_ELEN);
-    f[0] = WIRE_HDR; f[1] = f[2] = f[3] = 0;
+    f[0] = WIRE_HDR;
+    f[1] = f[2] = f[3] = 0;
     f[4] = W__COUNT; /* unknown type */
     assert_int_equal(wire_peek(f, sizeof f, MAX), WIRE_ETYPE);
     f[4] = 0;
@@ -162,9 +166,12 @@ static void encode_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(roundtrip_every_field_kind), cmocka_unit_test(every_type_roundtrips_zeroed),
-        cmocka_unit_test(truncation_at_every_byte),   cmocka_unit_test(bad_headers),
-        cmocka_unit_test(decode_rejects),             cmocka_unit_test(encode_limits),
+        cmocka_unit_test(roundtrip_every_field_kind),
+        cmocka_unit_test(every_type_roundtrips_zeroed),
+        cmocka_unit_test(truncation_at_every_byte),
+        cmocka_unit_test(bad_headers),
+        cmocka_unit_test(decode_rejects),
+        cmocka_unit_test(encode_limits),
     };
     return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }

@@ -45,25 +45,46 @@ static const struct tb_sizes g_sizes = {TB_REQ_SIZE, TB_FWD_SIZE, TB_RESP_SIZE, 
 enum unit { U_US, U_RPS, U_MPS, U_MS, U_MIB, U_B };
 
 static const char *const g_unit[] = {"us", "req/s", "msg/s", "ms", "MiB", "B"};
-static const char *const g_fmt[] = {"%.1f %s", "%.0f %s", "%.0f %s", "%.1f %s", "%.2f %s", "%.0f %s"};
+static const char *const g_fmt[] = {"%.1f %s", "%.0f %s", "%.0f %s",
+                                    "%.1f %s", "%.2f %s", "%.0f %s"};
 
 struct row {
     const char *name;
     enum unit unit;
-    double value;     /* median over the runs */
-    double floor;     /* the floor it is compared with, 0: none */
+    double value; /* median over the runs */
+    double floor; /* the floor it is compared with, 0: none */
     const char *floor_name;
     int have;
 };
 
 enum {
-    R_RELAY_P50, R_RELAY_P99, R_RELAY_RPS, R_FSYNC,
-    R_CREATE_P50, R_CREATE_P99, R_CREATE_RPS,
-    R_INFO_P50, R_INFO_P99, R_INFO_RPS,
-    R_FAN0_FLOOR, R_FAN1_FLOOR, R_FAN0, R_FAN1,
-    R_SC_ACD_RSS0, R_SC_ACD_RSS1, R_SC_ACD_HWM1, R_SC_ACD_RSS2, R_SC_ACD_PER,
-    R_SC_SRV_RSS0, R_SC_SRV_RSS1, R_SC_SRV_HWM, R_SC_SRV_GROWTH,
-    R_SC_LIST, R_SC_RESTART, R_SC_STOP, R__N
+    R_RELAY_P50,
+    R_RELAY_P99,
+    R_RELAY_RPS,
+    R_FSYNC,
+    R_CREATE_P50,
+    R_CREATE_P99,
+    R_CREATE_RPS,
+    R_INFO_P50,
+    R_INFO_P99,
+    R_INFO_RPS,
+    R_FAN0_FLOOR,
+    R_FAN1_FLOOR,
+    R_FAN0,
+    R_FAN1,
+    R_SC_ACD_RSS0,
+    R_SC_ACD_RSS1,
+    R_SC_ACD_HWM1,
+    R_SC_ACD_RSS2,
+    R_SC_ACD_PER,
+    R_SC_SRV_RSS0,
+    R_SC_SRV_RSS1,
+    R_SC_SRV_HWM,
+    R_SC_SRV_GROWTH,
+    R_SC_LIST,
+    R_SC_RESTART,
+    R_SC_STOP,
+    R__N
 };
 
 static struct row g_rows[R__N] = {
@@ -105,7 +126,8 @@ struct target {
 
 static const struct target g_targets[] = {
     {"lineGetAgentSessionInfo p50 <= 1.5x relay floor", R_INFO_P50, 1.5, 1, 0},
-    {"durable lineCreateAgentSession p50 <= 1.2x (relay floor + fdatasync)", R_CREATE_P50, 1.2, 1, 0},
+    {"durable lineCreateAgentSession p50 <= 1.2x (relay floor + fdatasync)", R_CREATE_P50, 1.2, 1,
+     0},
     {"lineCreateAgentSession, 256 outstanding >= 0.5x relay floor req/s", R_CREATE_RPS, 0.5, 0, 0},
     {"lineGetAgentSessionInfo, 256 outstanding >= 0.5x relay floor req/s", R_INFO_RPS, 0.5, 0, 0},
     {"event fan-out N=10 >= 0.5x raw fan-out floor msg/s", R_FAN0, 0.5, 0, 0},
@@ -124,7 +146,8 @@ static double ratio(const struct row *r)
 
 static void print_table(const struct tb_params *p, const char *remaining)
 {
-    printf("\ntapibench: median of %d runs; ratio = figure / floor measured in this run\n", p->runs);
+    printf("\ntapibench: median of %d runs; ratio = figure / floor measured in this run\n",
+           p->runs);
     printf("%-38s %14s %14s %8s  %s\n", "scenario", "median", "floor", "ratio", "floor is");
     for (int i = 0; i < R__N; i++) {
         const struct row *r = &g_rows[i];
@@ -144,7 +167,8 @@ static void print_table(const struct tb_params *p, const char *remaining)
             snprintf(f, sizeof f, "-");
             snprintf(q, sizeof q, "-");
         }
-        printf("%-38s %14s %14s %8s  %s\n", r->name, v, f, q, r->floor_name ? r->floor_name : "(floor)");
+        printf("%-38s %14s %14s %8s  %s\n", r->name, v, f, q,
+               r->floor_name ? r->floor_name : "(floor)");
     }
     printf("\ntargets (reported, not asserted):\n");
     for (size_t i = 0; i < sizeof g_targets / sizeof g_targets[0]; i++) {
@@ -175,8 +199,8 @@ static void print_json(const struct tb_params *p, const char *remaining)
             continue;
         printf("%s    {\"name\": \"%s\", \"unit\": \"%s\", \"median\": %.3f, \"floor\": %.3f, "
                "\"ratio\": %.4f, \"floor_is\": \"%s\"}",
-               first ? "" : ",\n", r->name, g_unit[r->unit], r->value, r->floor,
-               ratio(r), r->floor_name ? r->floor_name : "floor");
+               first ? "" : ",\n", r->name, g_unit[r->unit], r->value, r->floor, ratio(r),
+               r->floor_name ? r->floor_name : "floor");
         first = 0;
     }
     printf("\n  ],\n  \"targets\": [\n");
@@ -309,11 +333,11 @@ int main(int argc, char **argv)
     }
     struct tb_params p;
     if (quick)
-        p = (struct tb_params){3, 300, 2000, 200000, 2048, 200, 8, 0,
-                               50000, {5000, 1000}, 10000, 100000, 3};
+        p = (struct tb_params){3, 300,   2000,         200000, 2048,   200, 8,
+                               0, 50000, {5000, 1000}, 10000,  100000, 3};
     else
-        p = (struct tb_params){7, 1000, 10000, 1000000, 8192, 500, 16, 0,
-                               200000, {20000, 4000}, 100000, 1000000, 3};
+        p = (struct tb_params){7, 1000,   10000,         1000000, 8192,    500, 16,
+                               0, 200000, {20000, 4000}, 100000,  1000000, 3};
     if (runs > 0)
         p.runs = runs;
     /* keys per agent: 8 lines (tapisrv's default) x groups */
@@ -373,8 +397,7 @@ int main(int argc, char **argv)
     double relayrps = g_rows[R_RELAY_RPS].value, fsync50 = g_rows[R_FSYNC].value;
 
     /* ---- 2. lineCreateAgentSession ---- */
-    PROGRESS("2/5 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups,
-             p.agents);
+    PROGRESS("2/5 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups, p.agents);
     struct tb_env *env = tb_env_start(&p);
     if (!env) {
         remaining = "lineCreateAgentSession, lineGetAgentSessionInfo, fan-out, scale "
@@ -391,12 +414,15 @@ int main(int argc, char **argv)
         if (rps[r] < 0)
             goto create_failed;
     }
-    g_rows[R_CREATE_P50] = (struct row){g_rows[R_CREATE_P50].name, U_US, tb_median(p50, (size_t)p.runs),
-                                        relay50 + fsync50, g_rows[R_CREATE_P50].floor_name, 1};
-    g_rows[R_CREATE_P99] = (struct row){g_rows[R_CREATE_P99].name, U_US, tb_median(p99, (size_t)p.runs),
-                                        relay99 + fsync50, g_rows[R_CREATE_P99].floor_name, 1};
-    g_rows[R_CREATE_RPS] = (struct row){g_rows[R_CREATE_RPS].name, U_RPS, tb_median(rps, (size_t)p.runs),
-                                        relayrps, g_rows[R_CREATE_RPS].floor_name, 1};
+    g_rows[R_CREATE_P50] = (struct row){g_rows[R_CREATE_P50].name,       U_US,
+                                        tb_median(p50, (size_t)p.runs),  relay50 + fsync50,
+                                        g_rows[R_CREATE_P50].floor_name, 1};
+    g_rows[R_CREATE_P99] = (struct row){g_rows[R_CREATE_P99].name,       U_US,
+                                        tb_median(p99, (size_t)p.runs),  relay99 + fsync50,
+                                        g_rows[R_CREATE_P99].floor_name, 1};
+    g_rows[R_CREATE_RPS] = (struct row){g_rows[R_CREATE_RPS].name,       U_RPS,
+                                        tb_median(rps, (size_t)p.runs),  relayrps,
+                                        g_rows[R_CREATE_RPS].floor_name, 1};
 
     /* ---- 3. lineGetAgentSessionInfo ---- */
     PROGRESS("3/5 lineGetAgentSessionInfo\n");
@@ -413,12 +439,15 @@ int main(int argc, char **argv)
     }
     if (tb_info_finish(env) < 0)
         goto info_failed;
-    g_rows[R_INFO_P50] = (struct row){g_rows[R_INFO_P50].name, U_US, tb_median(p50, (size_t)p.runs),
-                                      relay50, g_rows[R_INFO_P50].floor_name, 1};
-    g_rows[R_INFO_P99] = (struct row){g_rows[R_INFO_P99].name, U_US, tb_median(p99, (size_t)p.runs),
-                                      relay99, g_rows[R_INFO_P99].floor_name, 1};
-    g_rows[R_INFO_RPS] = (struct row){g_rows[R_INFO_RPS].name, U_RPS, tb_median(rps, (size_t)p.runs),
-                                      relayrps, g_rows[R_INFO_RPS].floor_name, 1};
+    g_rows[R_INFO_P50] =
+        (struct row){g_rows[R_INFO_P50].name,       U_US, tb_median(p50, (size_t)p.runs), relay50,
+                     g_rows[R_INFO_P50].floor_name, 1};
+    g_rows[R_INFO_P99] =
+        (struct row){g_rows[R_INFO_P99].name,       U_US, tb_median(p99, (size_t)p.runs), relay99,
+                     g_rows[R_INFO_P99].floor_name, 1};
+    g_rows[R_INFO_RPS] =
+        (struct row){g_rows[R_INFO_RPS].name,       U_RPS, tb_median(rps, (size_t)p.runs), relayrps,
+                     g_rows[R_INFO_RPS].floor_name, 1};
 
     /* ---- 4. event fan-out ---- */
     if (fanout(env, &p) < 0) {

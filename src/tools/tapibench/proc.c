@@ -30,9 +30,9 @@ static volatile pid_t g_child[MAX_CHILD];
 
 /* Every name tapibench or its children create in the temp dir. */
 static const char *const g_names[] = {
-    "acd.db", "acd.db-wal", "acd.db-shm", "acd.db-journal", "acd.log",
-    "tapisrv.sock", "tapisrv.sock.lock", "tapisrv.log", "fsync.tmp",
-    "scale.db", "scale.db-wal", "scale.db-shm", "scale.db-journal", "monitor.log", NULL,
+    "acd.db",       "acd.db-wal",        "acd.db-shm",       "acd.db-journal", "acd.log",
+    "tapisrv.sock", "tapisrv.sock.lock", "tapisrv.log",      "fsync.tmp",      "scale.db",
+    "scale.db-wal", "scale.db-shm",      "scale.db-journal", "monitor.log",    NULL,
 };
 
 double tb_now_us(void)

@@ -171,8 +171,7 @@ static int provision(const struct tb_params *p, const char *db)
     }
     for (int a = 0; a < p->agents; a++) {
         snprintf(name, sizeof name, "b%d", a);
-        char *args[] = {(char *)"agent", (char *)"add", name, (char *)"--user", (char *)me(),
-                        NULL};
+        char *args[] = {(char *)"agent", (char *)"add", name, (char *)"--user", (char *)me(), NULL};
         if (tb_admin(db, NULL, 0, args))
             return -1;
     }
@@ -407,8 +406,8 @@ double tb_fanout_run(struct tb_env *e, struct tb_monitors *m, int nmon, int n, i
 
 int tb_fanout_finish(struct tb_env *e)
 {
-    return reply(e, lineSetAgentSessionState(e->line[0], e->fan_sess,
-                                             LINEAGENTSESSIONSTATE_ENDED, 0))
+    return reply(e,
+                 lineSetAgentSessionState(e->line[0], e->fan_sess, LINEAGENTSESSIONSTATE_ENDED, 0))
                ? -1
                : 0;
 }
@@ -522,8 +521,8 @@ int tb_scale(const struct tb_params *p, struct tb_scale_result *r)
             goto out;
     }
     {
-        char *args[] = {(char *)"agent", (char *)"add", (char *)"s0", (char *)"--user",
-                        (char *)me(), NULL};
+        char *args[] = {(char *)"agent",  (char *)"add", (char *)"s0",
+                        (char *)"--user", (char *)me(),  NULL};
         if (tb_admin(db, NULL, 0, args))
             goto out;
     }

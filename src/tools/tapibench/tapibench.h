@@ -17,13 +17,13 @@
 #define TB_WINDOW 256 /* requests outstanding in the throughput runs */
 
 struct tb_params {
-    int runs;      /* runs per figure; the median is reported */
-    int lat_ops;   /* operations per latency run (1 outstanding) */
+    int runs;    /* runs per figure; the median is reported */
+    int lat_ops; /* operations per latency run (1 outstanding) */
     int relay_lat_ops, relay_tput_ops;
-    int tput_ops;  /* operations per throughput run (256 outstanding) */
-    int fsync_ops; /* fdatasyncs per run */
-    int groups;    /* groups provisioned */
-    int agents;    /* agents provisioned */
+    int tput_ops;      /* operations per throughput run (256 outstanding) */
+    int fsync_ops;     /* fdatasyncs per run */
+    int groups;        /* groups provisioned */
+    int agents;        /* agents provisioned */
     int fan_floor_ops; /* messages per fan-out floor run (per reader) */
     int fan_ops[2];    /* state changes per fan-out run, N = 10 and N = 100 */
     int scale_agents, scale_sessions, scale_restarts;
@@ -163,15 +163,15 @@ int tb_fanout_finish(struct tb_env *e);
 /* Scale: its own tapisrv and acdproxy on DIR/scale.db. */
 struct tb_scale_result {
     int agents, sessions;
-    double provision_s, agents_s, create_s; /* wall times of the setup steps */
+    double provision_s, agents_s, create_s;      /* wall times of the setup steps */
     long acd_rss0, acd_hwm0, srv_rss0, srv_hwm0; /* KiB, agents provisioned, no session */
     long acd_rss1, acd_hwm1, srv_rss1, srv_hwm1; /* KiB, after creating the sessions */
     long acd_rss2, acd_hwm2;                     /* KiB, after a restart (model loaded) */
     long srv_rss2, srv_hwm2;                     /* KiB, at the end */
     double list_p50_us;                          /* lineGetAgentSessionList, 1000 sessions */
     DWORD list_entries;
-    double restart_ms;   /* median SIGTERM .. READY */
-    double stop_ms;      /* median SIGTERM .. exit */
+    double restart_ms; /* median SIGTERM .. READY */
+    double stop_ms;    /* median SIGTERM .. exit */
 };
 int tb_scale(const struct tb_params *p, struct tb_scale_result *r);
 

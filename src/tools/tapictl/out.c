@@ -318,7 +318,8 @@ int out_state_done(struct ctl *c, const char *key, DWORD id, const struct name *
     rec_uint(&r, key, key, id);
     rec_state(&r, "state", "state", t, state);
     rec_state(&r, "next_state", "next state", t, next);
-    int ex = out_done(c, &r, "%s %u: %s", key, (unsigned)id, state_change(&r, 1, text, sizeof text));
+    int ex =
+        out_done(c, &r, "%s %u: %s", key, (unsigned)id, state_change(&r, 1, text, sizeof text));
     rec_free(&r);
     return ex;
 }
@@ -335,8 +336,8 @@ int out_period_done(struct ctl *c, const char *key, DWORD id, DWORD secs)
 
 int out_rows(struct ctl *c, struct rec *rows, size_t n, const char *empty)
 {
-    int ex = rows ? out_table(c, rows, n, empty)
-                  : ctl_error(c, EXIT_FAILURE, "error", "out of memory");
+    int ex =
+        rows ? out_table(c, rows, n, empty) : ctl_error(c, EXIT_FAILURE, "error", "out of memory");
     rows_free(rows, rows ? n : 0);
     return ex;
 }

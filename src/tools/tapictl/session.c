@@ -60,8 +60,8 @@ int cmd_session_info(struct ctl *c, int argc, char **argv)
 {
     HAGENTSESSION s;
     LINEAGENTSESSIONINFO *si;
-    int ex = handle_get(c, argc, argv, "a session", get_info, sizeof *si,
-                        "lineGetAgentSessionInfo", &s, (void **)&si);
+    int ex = handle_get(c, argc, argv, "a session", get_info, sizeof *si, "lineGetAgentSessionInfo",
+                        &s, (void **)&si);
     if (ex)
         return ex;
     struct rec r = {0};
