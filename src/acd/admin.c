@@ -14,6 +14,7 @@
  * list and one object for any other command.
  */
 #include "admin.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -298,25 +299,6 @@ static int check_text(const char *what, const char *s, size_t cap, bool allow_em
     if (!strcmp(p, "is too long"))
         return usage_error("%s %s (at most %zu bytes)", what, p, cap - 1);
     return usage_error("%s %s", what, p);
-}
-
-/* A DWORD in decimal or 0x-hex, nothing else. */
-static int parse_u32(const char *s, uint32_t *out)
-{
-    int base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (!*s || hexval(s[0]) < 0 || (base == 10 && (s[0] < '0' || s[0] > '9')))
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, base);
-    if (errno || *end || v > UINT32_MAX)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static int number_arg(const char *what, const char *s, uint32_t *out)

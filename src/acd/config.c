@@ -15,7 +15,7 @@ void acd_config_defaults(struct acd_config *c)
     c->all_lines = true;
     snprintf(c->sup_group, sizeof c->sup_group, "%s", ACD_DEF_SUPERVISORS);
     c->batch = ACD_DEF_BATCH;
-    c->log_level = ALOG_INFO;
+    c->log_level = LOG_INFO;
     c->ready_fd = -1;
 }
 
@@ -91,7 +91,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
             goto bad;
         c->batch = (uint32_t)v;
     } else if (!strcmp(name, "log_level")) {
-        if (acd_log_parse(value, &c->log_level))
+        if (log_level_parse(value, &c->log_level))
             goto bad;
     } else {
         snprintf(x->err, x->errlen, "[acdproxy]: unknown key '%s'", name);

@@ -24,7 +24,7 @@ struct acd_config {
     size_t nlines;
     char sup_group[64];
     uint32_t batch;
-    enum acd_log_level log_level;
+    enum log_level log_level;
     int ready_fd; /* -1: none */
 };
 

@@ -30,6 +30,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    log_set_prog("acdproxy");
     if (argc > 1 && !strcmp(argv[1], "admin"))
         return admin_main(argc - 1, argv + 1);
 
@@ -105,11 +106,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "acdproxy: bad --lines '%s' (want 0,1,... or all)\n", lines);
         return 2;
     }
-    if (level && acd_log_parse(level, &cfg.log_level)) {
+    if (level && log_level_parse(level, &cfg.log_level)) {
         fprintf(stderr, "acdproxy: bad --log-level '%s' (error, warn, info or debug)\n", level);
         return 2;
     }
     cfg.ready_fd = ready_fd;
-    acd_log_set(cfg.log_level);
+    log_set_level(cfg.log_level);
     return acd_run(&cfg);
 }

@@ -13,6 +13,7 @@
  * Only the first error is reported; it is the one the user fixes first.
  */
 #include "config.h"
+#include "parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,26 +90,6 @@ static int failed(const struct ctx *c)
 }
 
 /* ---- values ------------------------------------------------------------ */
-
-/* A DWORD in decimal or 0x-hex.  No sign, no octal (a leading zero is
- * decimal: "010" is ten), no trailing text. */
-static int parse_u32(const char *s, uint32_t *out)
-{
-    int base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    if (!isxdigit((unsigned char)s[0]) || (base == 10 && !isdigit((unsigned char)s[0])))
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, base);
-    if (errno || *end || v > UINT32_MAX)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
 
 static int number(struct ctx *c, const char *key, const char *value, uint32_t min, uint32_t max,
                   uint32_t *out)

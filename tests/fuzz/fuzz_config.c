@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../../src/server/config.h"
-#include "../../src/server/log.h"
+#include "log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "../../src/server/client.h"
-#include "../../src/server/log.h"
+#include "log.h"
 #include "../../src/server/loop.h"
 #include "../../src/server/server.h"
 #include "wire.h"

@@ -1228,7 +1228,7 @@ static void config_and_log(void **state)
     assert_int_equal(c.lines[1], 3);
     assert_string_equal(c.sup_group, "sup");
     assert_int_equal(c.batch, 8);
-    assert_int_equal(c.log_level, ALOG_DEBUG);
+    assert_int_equal(c.log_level, LOG_DEBUG);
     fd = open(path, O_WRONLY | O_TRUNC);
     text = "[acdproxy]\nbatch = 0\n";
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
@@ -1246,10 +1246,10 @@ static void config_and_log(void **state)
     assert_int_equal(acd_config_parse_lines(&c, "1,x"), -1);
     assert_int_equal(acd_config_parse_lines(&c, "all"), 0);
     assert_true(c.all_lines);
-    enum acd_log_level lv;
-    assert_int_equal(acd_log_parse("warn", &lv), 0);
-    assert_int_equal(lv, ALOG_WARN);
-    assert_int_equal(acd_log_parse("loud", &lv), -1);
+    enum log_level lv;
+    assert_int_equal(log_level_parse("warn", &lv), 0);
+    assert_int_equal(lv, LOG_WARN);
+    assert_int_equal(log_level_parse("loud", &lv), -1);
 }
 
 int main(void)

@@ -27,7 +27,7 @@
 
 #include "../../src/server/client.h"
 #include "../../src/server/dispatch.h"
-#include "../../src/server/log.h"
+#include "log.h"
 #include "../../src/server/loop.h"
 #include "../../src/server/requests.h"
 #include "../../src/server/server.h"

@@ -7,6 +7,12 @@
 #include <time.h>
 
 static enum log_level cur_level = LOG_INFO;
+static const char *prog_name;
+
+void log_set_prog(const char *prog)
+{
+    prog_name = prog;
+}
 
 static const char *const names[] = {"error", "warn", "info", "debug"};
 
@@ -54,8 +60,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
     int n = (int)strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S", &tm);
-    n += snprintf(line + n, sizeof line - (size_t)n, ".%03ld %-5s ", ts.tv_nsec / 1000000L,
-                  log_level_name(level));
+    n += snprintf(line + n, sizeof line - (size_t)n, ".%03ld %-5s %s%s", ts.tv_nsec / 1000000L,
+                  log_level_name(level), prog_name ? prog_name : "", prog_name ? ": " : "");
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);

@@ -1,14 +1,17 @@
 /*
- * log.h - leveled logging to stderr.
+ * log.h - leveled logging to stderr, for tapisrv and acdproxy alike.
  *
- * One line per message: "YYYY-MM-DD HH:MM:SS.mmm LEVEL message".  stderr is
+ * One line per message: "YYYY-MM-DD HH:MM:SS.mmm LEVEL [prog: ]message".  stderr is
  * where systemd and the test harness collect a foreground daemon's output,
  * so there is no log file and no syslog.
  */
-#ifndef TAPISRV_LOG_H
-#define TAPISRV_LOG_H
+#ifndef TAPIX_LOG_H
+#define TAPIX_LOG_H
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Name put before every message ("acdproxy: "), or NULL for none. */
+void log_set_prog(const char *prog);
 
 /* Messages above `level` are dropped. */
 void log_set_level(enum log_level level);
