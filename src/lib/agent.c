@@ -57,13 +57,6 @@ static LONG agent_caps(HLINEAPP hLineApp, DWORD dwDeviceID, DWORD dwAddressID,
                        DWORD dwAppAPIVersion, LPLINEAGENTCAPS lpAgentCaps, bool wide)
 {
     /* The only one of the 20 without an open line: hLineApp + device. */
-    if (!tx_version_ok(dwAppAPIVersion) || dwAppAPIVersion < 0x00020000u) {
-        struct tx_app *app = tx_app_get(hLineApp);
-        if (!app)
-            return (LONG)LINEERR_INVALAPPHANDLE;
-        tx_app_put(app);
-        return (LONG)LINEERR_INCOMPATIBLEAPIVERSION;
-    }
     BEGIN(GETAGENTCAPS, 0);
     r.happ = hLineApp;
     r.device = dwDeviceID;
@@ -185,10 +178,10 @@ static LONG create_session(HLINE hLine, HAGENT hAgent, const char *pin8, LPCWSTR
                            LPHAGENTSESSION lphAgentSession, bool wide)
 {
     BEGIN(CREATEAGENTSESSION, hLine);
-    if (!lpGroupID)
-        return tx_line_error(hLine, (LONG)LINEERR_INVALPOINTER);
+    r.in_missing = !lpGroupID;
     u.CreateAgentSession.hAgent = hAgent;
-    u.CreateAgentSession.GroupID = *lpGroupID;
+    if (lpGroupID)
+        u.CreateAgentSession.GroupID = *lpGroupID;
     u.CreateAgentSession.dwWorkingAddressID = dwWorkingAddressID;
     r.s8[0] = pin8;
     r.s16[0] = pin16;
@@ -271,9 +264,9 @@ LONG WINAPI lineGetGroupListW(HLINE hLine, LPLINEAGENTGROUPLIST lpGroupList)
 static LONG queue_list(HLINE hLine, LPGUID lpGroupID, LPLINEQUEUELIST lpQueueList, bool wide)
 {
     BEGIN(GETQUEUELIST, hLine);
-    if (!lpGroupID)
-        return tx_line_error(hLine, (LONG)LINEERR_INVALPOINTER);
-    u.GetQueueList.GroupID = *lpGroupID;
+    r.in_missing = !lpGroupID;
+    if (lpGroupID)
+        u.GetQueueList.GroupID = *lpGroupID;
     r.wide = wide;
     r.out = lpQueueList;
     return finish(&r, &u);

@@ -161,11 +161,9 @@ struct tx_req {
     uint32_t in_len;
     void *out;
     uint32_t out_len;
+    bool in_missing; /* a required input pointer (a group GUID) is NULL */
 };
 LONG tx_request(struct tx_req *r);
-/* LINEERR_INVALLINEHANDLE when h is not an open line of this process, else err:
-   the handle error comes first, as for every line function. */
-LONG tx_line_error(HLINE h, LONG err);
 /* LINE_REPLY arrived (I/O thread, tx_lock and app->mu held). */
 void tx_reply_event(struct tx_app *app, const struct w_event *ev);
 /* Forget the app's pending requests (tx_lock, app->mu held); with fail,

@@ -129,15 +129,6 @@ static LONG build_body(const struct px_type *t, struct tx_req *r, DWORD version,
     return 0;
 }
 
-LONG tx_line_error(HLINE h, LONG err)
-{
-    struct tx_app *app = tx_app_of_line(h, NULL);
-    if (!app)
-        return (LONG)LINEERR_INVALLINEHANDLE;
-    tx_app_put(app);
-    return err;
-}
-
 LONG tx_request(struct tx_req *r)
 {
     const struct px_type *t = px_type(r->type);
@@ -150,8 +141,10 @@ LONG tx_request(struct tx_req *r)
         return by_app ? (LONG)LINEERR_INVALAPPHANDLE : (LONG)LINEERR_INVALLINEHANDLE;
     DWORD version = by_app ? r->app_version : line.version;
     LONG rc = 0;
-    if ((t->out != PX_OUT_NONE && t->out != PX_OUT_PARAMS && !r->out) ||
-        (t->out == PX_OUT_PARAMS && !r->out && r->out_len))
+    if (by_app && (!tx_version_ok(version) || version < t->min_version))
+        rc = (LONG)LINEERR_INCOMPATIBLEAPIVERSION; /* lineGetAgentCaps' dwAppAPIVersion */
+    else if (r->in_missing || (t->out != PX_OUT_NONE && t->out != PX_OUT_PARAMS && !r->out) ||
+             (t->out == PX_OUT_PARAMS && !r->out && r->out_len))
         rc = (LONG)LINEERR_INVALPOINTER;
     else if (t->out == PX_OUT_STRUCT &&
              (r->out_len = vs_get_u32(r->out, 0)) < px_fixed(t->st, version))
