@@ -43,6 +43,22 @@ static int await_ready(int fd, int64_t deadline)
     }
 }
 
+const char *acdt_store_kind(void)
+{
+    const char *k = getenv("TAPIX_TEST_STORE");
+    return k && *k ? k : "sqlite";
+}
+
+int acdt_store(char *url, size_t cap, const char *dir, const char *name)
+{
+    if (strcmp(acdt_store_kind(), "sqlite") == 0) {
+        int n = snprintf(url, cap, "%s/%s.db", dir, name);
+        return n > 0 && (size_t)n < cap ? 0 : -1;
+    }
+    fprintf(stderr, "acdharness: unknown TAPIX_TEST_STORE '%s'\n", acdt_store_kind());
+    return -1;
+}
+
 static int spawn(struct acdp *p, char *const extra[])
 {
     char path[PATH_MAX], fdstr[16];

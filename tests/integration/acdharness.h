@@ -24,6 +24,18 @@ struct acdp {
 };
 
 /*
+ * The store for a test's acdproxy: a fresh, empty one called `name`,
+ * written as a --db argument into url.  By default a SQLite file DIR/NAME.db;
+ * the suites run again on other backends chosen by $TAPIX_TEST_STORE
+ * ("sqlite", the default).  Nodes that share a store pass the same url.
+ * Returns 0, or -1 (url too small, or the backend is unavailable).
+ */
+int acdt_store(char *url, size_t cap, const char *dir, const char *name);
+
+/* The backend the suite runs on: "sqlite" unless $TAPIX_TEST_STORE says otherwise. */
+const char *acdt_store_kind(void);
+
+/*
  * Start $TAPIX_BUILD/acdproxy --db DB --ready-fd N --log-level debug
  * [extra args...] with stderr appended to LOG, TAPI_SERVER as in the
  * environment, and wait up to 10 s for "READY\n".  Returns NULL (and

@@ -85,7 +85,8 @@ static int world_up(struct world *w, const char *db_url)
     if (!mkdtemp(w->dir))
         return -1;
     snprintf(w->sock, sizeof w->sock, "%s/tapisrv.sock", w->dir);
-    snprintf(w->db, sizeof w->db, "%s/acd.db", w->dir);
+    if (acdt_store(w->db, sizeof w->db, w->dir, "acd"))
+        return -1;
     snprintf(w->log, sizeof w->log, "%s/acd.log", w->dir);
     w->srv = tapisrv_start_at(w->sock, NULL);
     if (w->srv < 0)

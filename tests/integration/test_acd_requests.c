@@ -96,7 +96,8 @@ static int group_setup(void **state)
     /* other users reach the socket: the uid test needs it */
     chmod(group_srv->dir, 0755);
     chmod(group_srv->sock, 0666);
-    snprintf(g_db, sizeof g_db, "%s/acd.db", group_srv->dir);
+    if (acdt_store(g_db, sizeof g_db, group_srv->dir, "acd"))
+        return -1;
     snprintf(g_log, sizeof g_log, "%s/acd.log", group_srv->dir);
     int bad =
         admin(NULL, "group", "add", "Sales", (char *)NULL) ||
