@@ -165,8 +165,8 @@ static int parse_collect(struct fw_app *a, int64_t deadline)
             a->warm_mask = mask;
         } else if (sscanf(line, "CLOSED %d", &n) == 1) {
             a->closed = n;
-        } else if (sscanf(line, "DONE %d %d %d %d %d %lld", &a->replies, &a->ok, &a->failed,
-                          &a->other, &a->missing, &last) == 6) {
+        } else if (sscanf(line, "DONE %d %d %d %d %d %d %d %lld", &a->replies, &a->ok, &a->failed,
+                          &a->unavail, &a->other, &a->missing, &a->wok, &last) == 8) {
             a->last_ms = last;
             return 0;
         } else {

@@ -32,7 +32,8 @@ struct fw_app {
     HAGENTSESSION warm;
     int fired; /* requests fired in all */
     /* what its last collect said */
-    int replies, ok, failed, other, missing, closed;
+    int replies, ok, failed, unavail, other, missing, closed;
+    int wok; /* changes answered with success */
     int64_t last_ms;
     unsigned warm_mask;
     /* every create acknowledged with success, over all collects */

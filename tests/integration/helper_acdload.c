@@ -24,9 +24,15 @@
  *              with success, "WARM <hWarm> <mask>" (the LINEAGENTSESSIONSTATE_
  *              bits the warm session may be in: the state of the last
  *              acknowledged change, or of any sent after it), "CLOSED <n>" and
- *              "DONE <replies> <ok> <failed> <other> <missing> <last_ms>":
- *              failed counts LINEERR_OPERATIONFAILED, other any other error,
- *              last_ms is CLOCK_MONOTONIC (ms) when the last reply was taken.
+ *              "DONE <replies> <ok> <failed> <unavail> <other> <missing> <wok>
+ *              <last_ms>": failed counts LINEERR_OPERATIONFAILED, unavail
+ *              LINEERR_RESOURCEUNAVAIL, other any other error, wok the changes
+ *              (creates, state changes) answered with success; last_ms is
+ *              CLOCK_MONOTONIC (ms) when the last reply was taken.
+ *   grant      a round trip (so that the request types a restarted acdproxy
+ *              registered are known here), then lineCreateAgentA(ID, PIN)
+ *              again (a restarted acdproxy has forgotten the grant):
+ *              "GRANT 0x<rc>".
  *   reinit     lineShutdown, lineInitializeExA and the lines again:
  *              "REINIT 0x<rc>".
  *   probe MS   lineGetAgentInfo(hAgent) until it succeeds (every 20 ms; a
@@ -114,6 +120,15 @@ static LONG fire_one(int k)
     return r->id;
 }
 
+/* A round trip to tapisrv: it has handled everything this app sent before,
+   and what it sent us before (the served-types masks of our lines) is in. */
+static LONG sync_server(void)
+{
+    DWORD v;
+    LINEEXTENSIONID ext;
+    return lineNegotiateAPIVersion(app, dev, API_LO, API_HI, &v, &ext);
+}
+
 static void fire(int n)
 {
     static int k;
@@ -125,9 +140,7 @@ static void fire(int n)
         }
         nreq++;
     }
-    DWORD v;
-    LINEEXTENSIONID ext;
-    LONG rc = lineNegotiateAPIVersion(app, dev, API_LO, API_HI, &v, &ext);
+    LONG rc = sync_server();
     printf(rc ? "FAIL sync 0x%08x\n" : "FIRED %d\n", rc ? (unsigned)rc : (unsigned)n);
     fflush(stdout);
 }
@@ -143,7 +156,7 @@ static struct req *find_req(LONG id)
 static void collect(int ms, int closes)
 {
     int64_t deadline = now_ms() + ms, last = 0;
-    int replies = 0, ok = 0, failed = 0, other = 0, closed = 0, missing = 0;
+    int replies = 0, ok = 0, failed = 0, unavail = 0, other = 0, closed = 0, missing = 0, wok = 0;
     for (int i = 0; i < nreq; i++)
         missing += !reqs[i].done;
     /* Wait for every reply and `closes` LINE_CLOSEs, then take what is
@@ -171,6 +184,7 @@ static void collect(int ms, int closes)
         LONG res = (LONG)(DWORD)m.dwParam2;
         if (res == 0) {
             ok++;
+            wok += r->kind < 2;
             if (r->kind == 0)
                 printf("ACK %u %d %d\n", (unsigned)r->out, r->group, r->addr);
             if (r->kind == 1) {
@@ -179,6 +193,8 @@ static void collect(int ms, int closes)
             }
         } else if (res == (LONG)LINEERR_OPERATIONFAILED) {
             failed++;
+        } else if (res == (LONG)LINEERR_RESOURCEUNAVAIL) {
+            unavail++;
         } else {
             other++;
             fprintf(stderr, "helper_acdload: request kind %d got 0x%08x\n", r->kind, (unsigned)res);
@@ -192,7 +208,8 @@ static void collect(int ms, int closes)
             mask |= reqs[i].state;
     printf("WARM %u %u\n", (unsigned)warm, mask);
     printf("CLOSED %d\n", closed);
-    printf("DONE %d %d %d %d %d %lld\n", replies, ok, failed, other, missing, (long long)last);
+    printf("DONE %d %d %d %d %d %d %d %lld\n", replies, ok, failed, unavail, other, missing, wok,
+           (long long)last);
     fflush(stdout);
 }
 
@@ -274,7 +291,13 @@ int main(int argc, char **argv)
             collect(n, closes);
         else if (sscanf(cmd, "probe %d", &n) == 1)
             probe(n);
-        else if (!strncmp(cmd, "reinit", 6)) {
+        else if (!strncmp(cmd, "grant", 5)) {
+            rc = sync_server();
+            if (!rc)
+                rc = acd_reply(app, lineCreateAgentA(lines[0], id, pin, &agent), NULL);
+            printf("GRANT 0x%08x\n", (unsigned)rc);
+            fflush(stdout);
+        } else if (!strncmp(cmd, "reinit", 6)) {
             lineShutdown(app);
             rc = open_lines();
             printf("REINIT 0x%08x\n", (unsigned)rc);
