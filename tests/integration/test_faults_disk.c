@@ -186,6 +186,24 @@ static void changes_refused(struct fworld *w, const char *what)
     assert_int_equal(s.unavail + s.failed, FW_APPS * BURST / 2);
 }
 
+/* The world with its store on a filesystem of our own, and every app's
+   first changes committed. */
+static void up_on_fs(struct fworld *w)
+{
+    assert_int_equal(mount_fs(), 0);
+    if (fw_up(w, g_mnt))
+        fail_msg("the world did not come up (see above)");
+    all_commit(w, "before");
+}
+
+static void down_on_fs(struct fworld *w)
+{
+    assert_int_equal(fw_check_store(w), 0);
+    assert_int_equal(acdp_stop(w->acd), 0);
+    fw_down(w);
+    umount_fs();
+}
+
 static void full_filesystem(void **state)
 {
     (void)state;
@@ -193,11 +211,8 @@ static void full_filesystem(void **state)
         skip();
     struct fworld w;
     char filler[128];
-    assert_int_equal(mount_fs(), 0);
+    up_on_fs(&w);
     snprintf(filler, sizeof filler, "%s/filler", g_mnt);
-    if (fw_up(&w, g_mnt))
-        fail_msg("the world did not come up (see above)");
-    all_commit(&w, "before");
     pid_t pid = w.acd->pid;
 
     long kb = fill(filler);
@@ -214,10 +229,7 @@ static void full_filesystem(void **state)
     /* and on disk */
     assert_int_equal(acdp_stop(w.acd), 0);
     assert_int_equal(acdp_restart(w.acd), 0);
-    assert_int_equal(fw_check_store(&w), 0);
-    assert_int_equal(acdp_stop(w.acd), 0);
-    fw_down(&w);
-    umount_fs();
+    down_on_fs(&w);
 }
 
 static void readonly_filesystem(void **state)
@@ -226,10 +238,7 @@ static void readonly_filesystem(void **state)
     if (g_why_not[0])
         skip();
     struct fworld w;
-    assert_int_equal(mount_fs(), 0);
-    if (fw_up(&w, g_mnt))
-        fail_msg("the world did not come up (see above)");
-    all_commit(&w, "before");
+    up_on_fs(&w);
 
     assert_int_equal(acdp_kill(w.acd), 0);
     if (mount(NULL, g_mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL))
@@ -246,10 +255,7 @@ static void readonly_filesystem(void **state)
     assert_int_equal(acdp_restart(w.acd), 0);
     assert_int_equal(fw_all_ok(&w, "grant", "GRANT", 20000), 0);
     all_commit(&w, "writable again");
-    assert_int_equal(fw_check_store(&w), 0);
-    assert_int_equal(acdp_stop(w.acd), 0);
-    fw_down(&w);
-    umount_fs();
+    down_on_fs(&w);
 }
 
 static int setup(void **state)
