@@ -383,6 +383,22 @@ struct srv *srv_start(const char *config_text)
     return s;
 }
 
+struct srv *srv_start_rss(const char *config_text)
+{
+    const char *old = getenv("ASAN_OPTIONS");
+    char *saved = old ? strdup(old) : NULL;
+    char opts[1024];
+    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=0", old ? old : "", old && *old ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+    struct srv *s = srv_start(config_text);
+    if (saved)
+        setenv("ASAN_OPTIONS", saved, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    free(saved);
+    return s;
+}
+
 int srv_start_expect_failure(const char *config_text, int *exit_code, char *errbuf, size_t errcap)
 {
     struct srv *s = srv_alloc(config_text);

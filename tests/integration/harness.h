@@ -54,6 +54,11 @@ struct srv {
  */
 struct srv *srv_start(const char *config_text);
 
+/* srv_start for a test that measures tapisrv's RSS: ASan's quarantine would
+ * hold freed memory and grow the RSS of an instrumented tapisrv without any
+ * leak, so it is off for this server (an uninstrumented build ignores it). */
+struct srv *srv_start_rss(const char *config_text);
+
 /*
  * Start tapisrv with config_text expecting it to refuse: it must exit
  * within 10 s without writing READY.  Stores its exit code in *exit_code

@@ -202,6 +202,15 @@ int vs_guard_ok(const void *buf, DWORD total)
     return 1;
 }
 
+long vs_untouched(const void *buf, DWORD total)
+{
+    const unsigned char *b = buf;
+    for (DWORD i = 4; i < total + GUARD_LEN; i++)
+        if (b[i] != GUARD_BYTE)
+            return (long)i;
+    return -1;
+}
+
 const char *vs_check_pair(const void *base, DWORD fixed, DWORD used, DWORD size, DWORD off,
                           int is_string, int wide)
 {

@@ -78,6 +78,10 @@ int cbrec_max_concurrent(void);
 void *vs_alloc(DWORD total);
 /* 1 if the GUARD_LEN bytes after dwTotalSize (as allocated) are intact. */
 int vs_guard_ok(const void *buf, DWORD total);
+/* The first byte of a vs_alloc buffer written since (dwTotalSize aside: from
+ * byte 4 through the guard), or -1 when nothing was: a call that failed must
+ * not have touched it. */
+long vs_untouched(const void *buf, DWORD total);
 
 /*
  * Check a size/offset pair of a variably-sized structure at base: empty

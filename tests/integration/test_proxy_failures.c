@@ -116,10 +116,10 @@ static void assert_no_message(HLINEAPP app)
 
 static void assert_untouched(const void *buf, DWORD total)
 {
-    const uint8_t *b = buf;
-    for (DWORD i = 4; i < total + GUARD_LEN; i++)
-        if (b[i] != GUARD_BYTE)
-            fail_msg("byte %u of the requester's buffer was written (0x%02x)", (unsigned)i, b[i]);
+    long i = vs_untouched(buf, total);
+    if (i >= 0)
+        fail_msg("byte %ld of the requester's buffer was written (0x%02x)", i,
+                 ((const uint8_t *)buf)[i]);
 }
 
 static LONG proxy_list_entries(HLINEAPP app, DWORD dev)
