@@ -88,8 +88,9 @@ struct acd_item {
  */
 size_t acd_batch(struct acd *a, struct acd_item *items, size_t n);
 
-/* Pick up directory changes made by others (store_changed): merge them
- * into the model and queue their announcements.  Returns how many. */
+/* Pick up changes made by others (store_changed): `acdproxy admin`'s to
+ * the directory, and other nodes' to agents' states and to sessions; merge
+ * them into the model and queue their announcements.  Returns how many. */
 size_t acd_sync_directory(struct acd *a);
 
 /* Reload the whole model from its store (after a failed transaction);
@@ -125,5 +126,20 @@ struct acd_status20 {
 };
 void acd_status20(struct acd *a, const struct m_agent *ag, uint32_t perm_line, uint32_t address,
                   struct acd_status20 *out);
+/* LINE_AGENTSTATUS for what changed in the 2.0 view since `before`
+ * (LINEAGENTSTATUS_GROUP also when groups_changed). */
+void acd_announce20(struct acd *a, const struct m_agent *ag, uint32_t perm_line, uint32_t address,
+                    const struct acd_status20 *before, bool groups_changed);
+
+/* sync.c: what other nodes on the same store changed */
+
+/* Merge the sessions changed in the store by others into the model and
+ * queue their announcements as if they were local: LINE_AGENTSESSIONSTATUS,
+ * and LINE_AGENTSTATUS where the 2.0 view of an address changed.  Returns
+ * how many sessions changed, or -1 when the store could not be read. */
+long acd_sync_sessions(struct acd *a);
+/* Queue the announcements of a model_reload_directory change of an agent's
+ * runtime fields (MC_AGENTSTATE, MC_AGENTINFO, MC_AGENTACTIVITY). */
+void acd_announce_agent(struct acd *a, const struct m_change *c);
 
 #endif

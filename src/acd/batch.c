@@ -62,13 +62,21 @@ size_t acd_sync_directory(struct acd *a)
         case MC_NEWAGENT:
             notify_agentex(a, ch[i].id, LINEAGENTSTATUSEX_NEWAGENT, 0);
             break;
+        case MC_AGENTSTATE:
+        case MC_AGENTINFO:
+        case MC_AGENTACTIVITY:
+            acd_announce_agent(a, &ch[i]);
+            break;
         }
     }
+    long nsess = acd_sync_sessions(a); /* other nodes' sessions */
     a->cur_req = cur;
     if (nch)
         log_info("directory changed: %zu announcement(s)", nch);
+    if (nsess > 0)
+        log_debug("%ld session(s) changed by another node", nsess);
     free(ch);
-    return nch;
+    return nch + (nsess > 0 ? (size_t)nsess : 0);
 }
 
 /* The transaction holding items [from, to] failed: undo them. */

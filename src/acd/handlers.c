@@ -183,9 +183,8 @@ static void notify_session_change(struct acd *a, const struct m_session *s, bool
         notify_session(a, s, LINEAGENTSESSIONSTATUS_UPDATEINFO, 0);
 }
 
-/* LINE_AGENTSTATUS for what changed in the 2.0 view since `before`. */
-static void announce20(struct acd *a, const struct m_agent *ag, uint32_t line, uint32_t addr,
-                       const struct acd_status20 *before, bool groups_changed)
+void acd_announce20(struct acd *a, const struct m_agent *ag, uint32_t line, uint32_t addr,
+                    const struct acd_status20 *before, bool groups_changed)
 {
     struct acd_status20 after;
     acd_status20(a, ag, line, addr, &after);
@@ -344,13 +343,16 @@ static LONG h_setagentgroup(struct acd *a, struct acd_req *r)
         if (have)
             continue;
         struct m_session *s;
-        if (model_session_add(&a->m, ag, want[k], line, addr, t, &s))
+        int added = model_session_add(&a->m, ag, want[k], line, addr, t, &s);
+        if (added == ST_EXISTS)
+            continue; /* another node logged it in there: the group is in the list */
+        if (added)
             return store_failed();
         notify_session(a, s, LINEAGENTSESSIONSTATUS_NEWSESSION | LINEAGENTSESSIONSTATUS_STATE,
                        LINEAGENTSESSIONSTATE_NOTREADY);
         changed = true;
     }
-    announce20(a, ag, line, addr, &before, changed);
+    acd_announce20(a, ag, line, addr, &before, changed);
     return 0;
 }
 
@@ -404,7 +406,7 @@ static LONG h_setagentstate(struct acd *a, struct acd_req *r)
             return store_failed();
         notify_session_change(a, s, state != 0, ns);
     }
-    announce20(a, ag, line, addr, &before, false);
+    acd_announce20(a, ag, line, addr, &before, false);
     return 0;
 }
 
@@ -689,12 +691,15 @@ static LONG h_createagentsession(struct acd *a, struct acd_req *r)
     struct acd_status20 before;
     acd_status20(a, ag, line, addr, &before);
     struct m_session *s;
-    if (model_session_add(&a->m, ag, gi, line, addr, now(a), &s))
+    int added = model_session_add(&a->m, ag, gi, line, addr, now(a), &s);
+    if (added == ST_EXISTS)
+        return (LONG)LINEERR_INVALAGENTSESSIONSTATE; /* the same, made on another node */
+    if (added)
         return store_failed();
     vs_put_u32(r->req, 28, s->handle);
     notify_session(a, s, LINEAGENTSESSIONSTATUS_NEWSESSION | LINEAGENTSESSIONSTATUS_STATE,
                    LINEAGENTSESSIONSTATE_NOTREADY);
-    announce20(a, ag, line, addr, &before, true);
+    acd_announce20(a, ag, line, addr, &before, true);
     return 0;
 }
 
@@ -753,7 +758,7 @@ static LONG h_setagentsessionstate(struct acd *a, struct acd_req *r)
     if (model_session_set(&a->m, s, ns, nn, now(a)))
         return store_failed();
     notify_session_change(a, s, state != 0, ns);
-    announce20(a, ag, s->line, s->address, &before, ns == LINEAGENTSESSIONSTATE_ENDED);
+    acd_announce20(a, ag, s->line, s->address, &before, ns == LINEAGENTSESSIONSTATE_ENDED);
     return 0;
 }
 

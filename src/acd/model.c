@@ -393,19 +393,42 @@ static void to_store(struct st_session *d, const struct acd_model *m, const stru
     d->total_answer_s = s->total_answer_s;
 }
 
+/* The group slot of a stored session: a group removed from the directory
+   gets a dead slot, so the session keeps its GUID.  M_NONE: no memory. */
+static uint32_t session_group(struct acd_model *m, const st_guid *g)
+{
+    uint32_t gi = group_slot(m, g);
+    if (gi == M_NONE && !group_append(m, g, "", false))
+        gi = m->ngroups - 1;
+    return gi;
+}
+
 static int on_session(void *arg, const struct st_session *s)
 {
     struct acd_model *m = arg;
     if (sess_reserve(m, 1))
         return ST_ERR;
-    uint32_t gi = group_slot(m, &s->group);
-    if (gi == M_NONE) {
-        /* A group removed from the directory: keep its GUID for the session. */
-        if (group_append(m, &s->group, "", false))
-            return ST_ERR;
-        gi = m->ngroups - 1;
-    }
+    uint32_t gi = session_group(m, &s->group);
+    if (gi == M_NONE)
+        return ST_ERR;
     to_mem(&m->sess[m->nsess++], s, gi);
+    return 0;
+}
+
+/* Rebuild the handle table and every agent's session list from m->sess.
+   0 or -1. */
+static int index_sessions(struct acd_model *m)
+{
+    u32map_free(&m->sess_by_handle);
+    for (uint32_t i = 0; i < m->nagents; i++)
+        m->agents[i].nsess = 0;
+    for (uint32_t i = 0; i < m->nsess; i++) {
+        if (u32map_put(&m->sess_by_handle, m->sess[i].handle, i))
+            return -1;
+        struct m_agent *a = model_agent(m, m->sess[i].agent);
+        if (a && agent_push_session(a, i))
+            return -1;
+    }
     return 0;
 }
 
@@ -460,13 +483,8 @@ int model_load(struct acd_model *m, struct acd_store *st)
     }
     if (!rc && m->nsess) {
         qsort(m->sess, m->nsess, sizeof *m->sess, cmp_sess_handle);
-        for (uint32_t i = 0; i < m->nsess && !rc; i++) {
-            if (u32map_put(&m->sess_by_handle, m->sess[i].handle, i))
-                rc = ST_ERR;
-            struct m_agent *a = model_agent(m, m->sess[i].agent);
-            if (!rc && a && agent_push_session(a, i))
-                rc = ST_ERR;
-        }
+        if (index_sessions(m))
+            rc = ST_ERR;
     }
     if (rc) {
         model_free(m);
@@ -587,17 +605,24 @@ int model_reload_directory(struct acd_model *m, struct m_change **chp, size_t *n
     for (uint32_t i = 0; i < d.nagents; i++) {
         struct m_agent *old = model_agent(m, d.agents[i].handle);
         agents[i].a = d.agents[i];
+        agent_normalise(&agents[i].a);
+        if (agents[i].a.activity && !model_activity(m, agents[i].a.activity))
+            agents[i].a.activity = 0; /* the activity left the directory */
         if (old) {
-            agents[i].a.state = old->a.state;
-            agents[i].a.next_state = old->a.next_state;
-            agents[i].a.period = old->a.period;
-            agents[i].a.activity = old->a.activity;
+            const struct st_agent *was = &old->a, *is = &agents[i].a;
+            uint32_t h = is->handle;
+            /* another node changed it (this process's own writes are in memory already) */
+            if (is->state != was->state)
+                note(&ch, &nch, &capch, MC_AGENTSTATE, h);
+            else if (is->next_state != was->next_state || is->period != was->period)
+                note(&ch, &nch, &capch, MC_AGENTINFO, h);
+            if (is->activity != was->activity)
+                note(&ch, &nch, &capch, MC_AGENTACTIVITY, h);
             agents[i].sess = old->sess;
             agents[i].nsess = old->nsess;
             agents[i].capsess = old->capsess;
             old->sess = NULL;
         } else {
-            agent_normalise(&agents[i].a);
             note(&ch, &nch, &capch, MC_NEWAGENT, d.agents[i].handle);
             /* sessions it may already have (an agent re-added under a handle
                we did not know: only possible after an outside restore) */
@@ -606,9 +631,6 @@ int model_reload_directory(struct acd_model *m, struct m_change **chp, size_t *n
                     agent_push_session(&agents[i], s);
         }
     }
-    for (uint32_t i = 0; i < d.nagents; i++)
-        if (agents[i].a.activity && !model_activity(m, agents[i].a.activity))
-            agents[i].a.activity = 0; /* the activity left the directory */
     for (uint32_t i = 0; i < m->nagents; i++)
         free(m->agents[i].sess);
     free(m->agents);
@@ -624,6 +646,104 @@ nomem:
     *chp = ch;
     *nchp = nch;
     return ST_ERR;
+}
+
+/* --- session reload ------------------------------------------------------------------------ */
+
+struct resync {
+    struct acd_model *m;
+    m_session_fn fn;
+    void *arg;
+    uint32_t seen; /* sessions of memory found stored, new ones included */
+};
+
+/* Put session idx into its agent's list, which stays in handle order
+   (another node's handles interleave with ours).  0 or -1. */
+static int agent_insert_session(struct acd_model *m, struct m_agent *a, uint32_t idx)
+{
+    if (agent_reserve(a))
+        return -1;
+    uint32_t h = m->sess[idx].handle, k = a->nsess;
+    while (k > 0 && m->sess[a->sess[k - 1]].handle > h)
+        k--;
+    memmove(&a->sess[k + 1], &a->sess[k], (size_t)(a->nsess - k) * sizeof *a->sess);
+    a->sess[k] = idx;
+    a->nsess++;
+    return 0;
+}
+
+static int on_resync(void *arg, const struct st_session *s)
+{
+    struct resync *r = arg;
+    struct acd_model *m = r->m;
+    struct m_session *cur = model_session(m, s->handle), n;
+    if (cur) {
+        to_mem(&n, s, cur->group); /* a session never changes its group */
+        n.mark = cur->mark = m->mark;
+        r->seen++;
+        if (!memcmp(&n, cur, sizeof n))
+            return 0;
+        if (r->fn)
+            r->fn(r->arg, cur, &n);
+        *cur = n;
+        return 0;
+    }
+    if (sess_reserve(m, 1))
+        return ST_ERR;
+    uint32_t gi = session_group(m, &s->group);
+    if (gi == M_NONE)
+        return ST_ERR;
+    to_mem(&n, s, gi);
+    n.mark = m->mark;
+    struct m_agent *a = model_agent(m, n.agent);
+    if (a && agent_reserve(a))
+        return ST_ERR;
+    if (r->fn)
+        r->fn(r->arg, NULL, &n);
+    uint32_t idx = m->nsess;
+    if (u32map_put(&m->sess_by_handle, n.handle, idx))
+        return ST_ERR;
+    m->sess[m->nsess++] = n;
+    r->seen++;
+    /* an agent not in memory yet picks its sessions up when it comes
+       (model_reload_directory) */
+    if (a)
+        agent_insert_session(m, a, idx); /* room reserved above */
+    return 0;
+}
+
+/* Drop the sessions the last pass did not find stored.  ST_OK or ST_ERR. */
+static int drop_unseen(struct acd_model *m, m_session_fn fn, void *arg)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < m->nsess; i++) {
+        struct m_session *s = &m->sess[i];
+        if (s->mark != m->mark) {
+            if (fn && s->state != LINEAGENTSESSIONSTATE_ENDED) {
+                struct m_session ended = *s;
+                ended.state = LINEAGENTSESSIONSTATE_ENDED;
+                ended.next_state = 0;
+                fn(arg, s, &ended);
+            }
+            continue;
+        }
+        m->sess[k++] = *s;
+    }
+    m->nsess = k;
+    qsort(m->sess, m->nsess, sizeof *m->sess, cmp_sess_handle);
+    return index_sessions(m) ? ST_ERR : ST_OK;
+}
+
+int model_reload_sessions(struct acd_model *m, m_session_fn fn, void *arg)
+{
+    struct resync r = {.m = m, .fn = fn, .arg = arg, .seen = 0};
+    m->mark++;
+    int rc = store_sessions(m->st, on_resync, &r);
+    if (rc)
+        return rc < 0 ? rc : ST_ERR;
+    if (r.seen == m->nsess)
+        return ST_OK;
+    return drop_unseen(m, fn, arg);
 }
 
 /* --- writes -------------------------------------------------------------------------------- */
@@ -673,6 +793,10 @@ int model_session_add(struct acd_model *m, struct m_agent *a, uint32_t gi, uint3
     ss.state = LINEAGENTSESSIONSTATE_NOTREADY;
     ss.start_ms = now_ms;
     int rc = store_session_add(m->st, &ss);
+    if (rc == ST_EXISTS) {
+        m->writes--; /* refused for its record: it changed nothing */
+        return rc;
+    }
     if (!rc && !ss.handle)
         rc = ST_ERR;
     if (rc)
@@ -681,6 +805,7 @@ int model_session_add(struct acd_model *m, struct m_agent *a, uint32_t gi, uint3
     if (u32map_put(&m->sess_by_handle, ss.handle, idx))
         return failed(m, ST_ERR);
     to_mem(&m->sess[m->nsess++], &ss, gi);
+    m->sess[idx].mark = m->mark;
     a->sess[a->nsess++] = idx; /* room reserved above */
     *out = &m->sess[idx];
     return ST_OK;

@@ -59,7 +59,7 @@ struct m_session {
     int64_t end_ms;            /* 0 while not ended */
     uint32_t group;            /* index into m->groups */
     uint8_t state, next_state; /* LINEAGENTSESSIONSTATE_ (all fit in 8 bits) */
-    uint16_t pad;
+    uint16_t mark;             /* the last model_reload_sessions pass that saw it stored */
     uint32_t calls, talk_s, call_s, wrapup_s, longest_answer_s, total_answer_s;
 };
 
@@ -79,13 +79,26 @@ struct acd_model {
     struct m_session *sess;
     uint32_t nsess, capsess;
     struct u32map sess_by_handle;
+    uint16_t mark;   /* the current model_reload_sessions pass */
     int store_err;   /* first failed store write since model_clear_err, ST_OK if none */
     uint32_t writes; /* store writes made (a request "changed" when this grew) */
 };
 
-/* Directory changes found by model_reload_directory. */
+/* Directory changes found by model_reload_directory.  The MC_AGENT* kinds
+ * are an agent's runtime fields changed by another node: its state
+ * (MC_AGENTSTATE), its next state or measurement period (MC_AGENTINFO), its
+ * current activity (MC_AGENTACTIVITY). */
 struct m_change {
-    enum { MC_NEWGROUP, MC_GROUPREMOVED, MC_NEWQUEUE, MC_QUEUEREMOVED, MC_NEWAGENT } kind;
+    enum {
+        MC_NEWGROUP,
+        MC_GROUPREMOVED,
+        MC_NEWQUEUE,
+        MC_QUEUEREMOVED,
+        MC_NEWAGENT,
+        MC_AGENTSTATE,
+        MC_AGENTINFO,
+        MC_AGENTACTIVITY,
+    } kind;
     uint32_t id; /* queue id / HAGENT; 0 for groups */
 };
 
@@ -101,11 +114,32 @@ void model_free(struct acd_model *m);
 
 /*
  * Re-read agents, groups, queues and activities (not sessions) and merge
- * them into m: directory fields from the store, runtime fields of agents
- * that already existed from memory.  The changes are appended to *ch
- * (malloc'd, *nch entries).  Returns ST_OK or a store error (m unchanged).
+ * them into m: every field from the store (it holds what this process
+ * wrote, and what other nodes on the same store wrote since), the session
+ * lists of agents that already existed from memory.  The changes are
+ * appended to *ch (malloc'd, *nch entries).  Returns ST_OK or a store error
+ * (m unchanged).
  */
 int model_reload_directory(struct acd_model *m, struct m_change **ch, size_t *nch);
+
+/*
+ * A session changed in the store by someone else: `old` is it as memory
+ * holds it (NULL when it is new to this model), `now` as it is stored.
+ * Called before memory changes, so the model still shows `old`.
+ */
+typedef void (*m_session_fn)(void *arg, const struct m_session *old, const struct m_session *now);
+
+/*
+ * Re-read the sessions and merge them into m (after model_reload_directory,
+ * so their agents and groups are known): sessions new to memory are added,
+ * changed ones take the stored fields, and ones the store no longer has
+ * (their agent was removed) leave memory.  fn (may be NULL) hears of every
+ * difference; a session that leaves while memory thought it active is
+ * reported as ENDED.  The cost is one pass over the stored sessions and a
+ * compare per session; nothing is allocated but room for new ones.
+ * Returns ST_OK or a store error (m then holds what was read so far).
+ */
+int model_reload_sessions(struct acd_model *m, m_session_fn fn, void *arg);
 
 /* Lookups: NULL / M_NONE when there is none. */
 struct m_agent *model_agent(struct acd_model *m, uint32_t handle);
@@ -122,7 +156,10 @@ const struct st_activity *model_activity(const struct acd_model *m, uint32_t id)
 /* Store n (a changed copy of a->a) and make it a's. */
 int model_agent_update(struct acd_model *m, struct m_agent *a, const struct st_agent *n);
 /* A new session of agent a in group gi at (line, address), NOTREADY,
- * started now_ms; *out receives it. */
+ * started now_ms; *out receives it.  ST_EXISTS: the store already has an
+ * active session of a in gi at (line, address) - made by another node this
+ * model has not heard of yet; a refusal of the record, so nothing changed,
+ * m->store_err stays clear and the transaction goes on. */
 int model_session_add(struct acd_model *m, struct m_agent *a, uint32_t gi, uint32_t line,
                       uint32_t address, int64_t now_ms, struct m_session **out);
 /* Set a session's state and next state (ENDED stamps end_ms = now_ms). */

@@ -135,9 +135,11 @@ void store_rollback(struct acd_store *s);
 uint32_t store_next_handle(struct acd_store *s);
 
 /*
- * Did another process change the directory (agents, groups, queues,
- * activities) since the last call?  store_fd gives a descriptor that polls
- * readable when it may have (-1 when the backend has none: poll the
+ * Did another process (`acdproxy admin`, another acdproxy node on the same
+ * database) commit a change since the last call: to the directory (agents,
+ * groups, queues, activities), to an agent's state, or to a session?  This
+ * connection's own commits do not count.  store_fd gives a descriptor that
+ * polls readable when it may have (-1 when the backend has none: poll the
  * function on a timer then).
  */
 int store_changed(struct acd_store *s, bool *changed);
@@ -171,7 +173,10 @@ int store_activity_add(struct acd_store *s, const struct st_activity *a);
 int store_activity_remove(struct acd_store *s, uint32_t id);
 
 int store_sessions(struct acd_store *s, st_session_fn fn, void *arg);
-int store_session_add(struct acd_store *s, struct st_session *ss); /* assigns ss->handle */
+/* Assigns ss->handle.  ST_EXISTS when ss is not ENDED and the agent already
+ * has a session that is not ENDED in the same group at the same line and
+ * address: a unique constraint of the database, so it holds between nodes. */
+int store_session_add(struct acd_store *s, struct st_session *ss);
 int store_session_update(struct acd_store *s, const struct st_session *ss);
 
 #endif

@@ -14,7 +14,7 @@
  * PIN hashes); SQLite gives the -wal and -shm files the database file's
  * mode.  An existing file keeps the mode its owner gave it.
  *
- * Schema (version 1; table schema_version holds the version, migrations
+ * Schema (version 2; table schema_version holds the version, migrations
  * run in order, each database upgrade in one transaction):
  *   schema_version(id = 1, version)
  *   meta(id = 1, next_handle)           the handle counter, starts at 1;
@@ -34,6 +34,10 @@
  * bytes as their value needs.  A session is "active" while its state is
  * not LINEAGENTSESSIONSTATE_ENDED; the partial index sessions_active_group
  * holds only those, so checking a group for active sessions stays cheap.
+ * Version 2 adds the partial UNIQUE index sessions_one_active on (agent,
+ * group_guid, line, address) of the active sessions: a second active
+ * session there is refused with ST_EXISTS, also when two processes on one
+ * file race for it.
  *
  * Inside store_begin, a failure other than a refused record loses the
  * transaction (SQLite may roll it back by itself on a full disk or an I/O
@@ -44,8 +48,12 @@
  * ended sessions go with it; ended sessions keep a removed group's GUID.
  *
  * store_changed uses PRAGMA data_version, which moves when another
- * connection commits anything, so it reports a superset of directory
- * changes (a reload that finds nothing new is harmless).  store_fd is -1.
+ * connection commits anything (directory, agents' states, sessions), and
+ * never for this connection's own commits.  store_fd is -1.
+ *
+ * Handles: the counter is read inside a BEGIN IMMEDIATE transaction, which
+ * holds the database's write lock until COMMIT, and written back before
+ * COMMIT; so two processes on one file never take the same handle.
  */
 #include "store_backend.h"
 
@@ -108,8 +116,23 @@ static const char schema_v1[] =
     "CREATE INDEX sessions_active_group ON sessions (group_guid)"
     " WHERE state <> " SESSION_ENDED ";";
 
+/* Version 2: one agent cannot be logged into the same group at the same
+   line and address twice, whichever node asks - a constraint of the
+   database, not only of one process's memory.  Duplicates that two
+   processes on one file could make before it are ended first, the oldest
+   kept (the one a single process would have kept). */
+static const char schema_v2[] =
+    "UPDATE sessions SET state = " SESSION_ENDED ", next_state = 0,"
+    " end_ms = max(start_ms, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+    " WHERE state <> " SESSION_ENDED " AND EXISTS (SELECT 1 FROM sessions o"
+    " WHERE o.agent = sessions.agent AND o.group_guid = sessions.group_guid"
+    " AND o.line = sessions.line AND o.address = sessions.address"
+    " AND o.state <> " SESSION_ENDED " AND o.handle < sessions.handle);"
+    "CREATE UNIQUE INDEX sessions_one_active ON sessions (agent, group_guid, line, address)"
+    " WHERE state <> " SESSION_ENDED ";";
+
 /* migrations[i] takes a database from version i to i + 1. */
-static const char *const migrations[] = {schema_v1};
+static const char *const migrations[] = {schema_v1, schema_v2};
 #define SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- statements ------------------------------------------------------------ */
@@ -736,6 +759,7 @@ static int sq_begin(struct acd_store *b)
         store_set_err(b, "begin: the database is read-only");
         return ST_READONLY;
     }
+    handles_forget(s); /* the counter is read anew under this transaction's lock */
     int r = exec_st(s, S_BEGIN, true, "begin");
     if (r == ST_OK) {
         s->in_txn = true;
@@ -1215,6 +1239,11 @@ static int sq_session_add(struct acd_store *b, struct st_session *ss)
         ss->handle = h;
     else if (r == ST_NOTFOUND)
         store_set_err(b, "adding a session: no agent with handle %u", ss->agent);
+    else if (r == ST_EXISTS)
+        store_set_err(b,
+                      "adding a session: agent %u already has an active session in that group"
+                      " at line %u address %u",
+                      ss->agent, ss->line, ss->address);
     return r;
 }
 

@@ -2,12 +2,12 @@
  * tapi.c - acdproxy's TAPI main loop (tapiloop.h).
  *
  * One thread.  poll() waits on the library's event fd (USEEVENT), a
- * signalfd (SIGTERM, SIGINT) and a 250 ms timerfd (directory changes made
- * with `acdproxy admin`, reload retries); the store's own descriptor too
- * when its backend has one.  Messages are drained in batches of up to
- * `batch` LINE_PROXYREQUESTs (lineGetMessage with timeout 0); a batch is
- * handled inside one transaction (batch.c), then every request is
- * answered, then the announcements go out.
+ * signalfd (SIGTERM, SIGINT) and a 250 ms timerfd (changes made by
+ * `acdproxy admin` or by other nodes on the same store, reload retries);
+ * the store's own descriptor too when its backend has one.  Messages are
+ * drained in batches of up to `batch` LINE_PROXYREQUESTs (lineGetMessage
+ * with timeout 0); a batch is handled inside one transaction (batch.c),
+ * then every request is answered, then the announcements go out.
  *
  * When tapisrv goes away the library closes our lines (LINE_CLOSE): we
  * shut the app down and reconnect with a backoff of 100 ms doubling to

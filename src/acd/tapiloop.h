@@ -2,8 +2,8 @@
  * tapiloop.h - acdproxy as a TAPI application (tapi.c): it opens the
  * configured lines as the proxy handler of all 20 request types, answers
  * LINE_PROXYREQUESTs in batches committed together (group commit), watches
- * the store for directory changes, reconnects when tapisrv goes away and
- * exits cleanly on SIGTERM/SIGINT.
+ * the store for changes by `acdproxy admin` and other nodes, reconnects
+ * when tapisrv goes away and exits cleanly on SIGTERM/SIGINT.
  *
  * (The header is not called tapi.h so that it never shadows include/tapi.h
  * for the files beside it.)

@@ -379,7 +379,7 @@ int acd_wait_msg(HLINEAPP app, struct acd_msgs *keep, DWORD msg, DWORD_PTR p1, i
     }
 }
 
-int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out)
+int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out, struct acd_msgs *keep)
 {
     union {
         LINEAGENTGROUPLIST l;
@@ -387,7 +387,7 @@ int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out)
     } gl;
     memset(&gl, 0, sizeof gl);
     gl.l.dwTotalSize = sizeof gl;
-    if (acd_reply(app, lineGetGroupListA(line, &gl.l), NULL))
+    if (acd_reply(app, lineGetGroupListA(line, &gl.l), keep))
         return -1;
     for (DWORD i = 0; i < gl.l.dwNumEntries; i++) {
         const LINEAGENTGROUPENTRY *e = (const LINEAGENTGROUPENTRY *)(gl.b + gl.l.dwListOffset) + i;
@@ -397,6 +397,22 @@ int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out)
         }
     }
     return -1;
+}
+
+LONG acd_session_list(HLINEAPP app, HLINE line, HAGENT ag, HAGENTSESSION *out, DWORD cap, DWORD *n,
+                      struct acd_msgs *keep)
+{
+    static union {
+        LINEAGENTSESSIONLIST l;
+        char b[65536];
+    } sl;
+    memset(&sl, 0, sizeof sl);
+    sl.l.dwTotalSize = sizeof sl;
+    LONG rc = acd_reply(app, lineGetAgentSessionList(line, ag, &sl.l), keep);
+    *n = rc ? 0 : sl.l.dwNumEntries;
+    for (DWORD i = 0; i < *n && i < cap; i++)
+        out[i] = ((const LINEAGENTSESSIONENTRY *)(sl.b + sl.l.dwListOffset) + i)->hAgentSession;
+    return rc;
 }
 
 const char *acd_me(void)

@@ -88,9 +88,15 @@ LONG acd_reply(HLINEAPP app, LONG id, struct acd_msgs *keep);
 int acd_wait_msg(HLINEAPP app, struct acd_msgs *keep, DWORD msg, DWORD_PTR p1, int ms,
                  LINEMESSAGE *out);
 
-/* The GUID of the group called name, from lineGetGroupListA on line (a
- * request answered by acdproxy).  0, or -1 (no such group, or no answer). */
-int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out);
+/* The GUID of the group called name, from lineGetGroupList on line (its
+ * LINE_REPLY awaited as acd_reply does, other messages into keep, may be
+ * NULL).  0, or -1 when the call fails or there is no such group. */
+int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out, struct acd_msgs *keep);
+
+/* The handles lineGetAgentSessionList gives for agent ag on line: up to
+ * cap of them into out, their number into *n.  The call's result. */
+LONG acd_session_list(HLINEAPP app, HLINE line, HAGENT ag, HAGENTSESSION *out, DWORD cap, DWORD *n,
+                      struct acd_msgs *keep);
 
 /* The current OS user's name (static). */
 const char *acd_me(void);

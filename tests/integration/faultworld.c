@@ -316,7 +316,7 @@ int fw_check_store(struct fworld *w)
         goto out;
     }
     for (int g = 0; g <= FW_GROUPS; g++)
-        if (acd_find_group(c.app, c.line, group_names[g], &c.groups[g])) {
+        if (acd_find_group(c.app, c.line, group_names[g], &c.groups[g], NULL)) {
             why("checker: no group %s", group_names[g]);
             goto out;
         }

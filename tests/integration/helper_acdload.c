@@ -239,9 +239,9 @@ static int find_groups(const char *spec, const char *warm_name, GUID *warm_group
     snprintf(names, sizeof names, "%s", spec);
     for (char *save = NULL, *n = strtok_r(names, ",", &save); n && ngroups < MAXGROUPS;
          n = strtok_r(NULL, ",", &save))
-        if (acd_find_group(app, lines[0], n, &groups[ngroups++]))
+        if (acd_find_group(app, lines[0], n, &groups[ngroups++], NULL))
             return -1;
-    return acd_find_group(app, lines[0], warm_name, warm_group);
+    return acd_find_group(app, lines[0], warm_name, warm_group, NULL);
 }
 
 int main(int argc, char **argv)

@@ -83,8 +83,8 @@ static int world_up(struct world *w, const char *db_url)
     w->acd = acdp_start(db_url ? db_url : w->db, w->log, NULL);
     if (!w->acd || open_app(w))
         return -1;
-    return acd_find_group(w->app, w->line[0], "Sales", &w->sales) ||
-           acd_find_group(w->app, w->line[0], "Support", &w->support);
+    return acd_find_group(w->app, w->line[0], "Sales", &w->sales, NULL) ||
+           acd_find_group(w->app, w->line[0], "Support", &w->support, NULL);
 }
 
 static void world_down(struct world *w)

@@ -105,8 +105,8 @@ static int group_setup(void **state)
     if (CALL(lineCreateAgentA(g_l0, "1001", NULL, &g_h1001)) ||
         CALL(lineCreateAgentA(g_l0, "1002", PIN, &g_h1002)) ||
         CALL(lineCreateAgentA(g_l0, "1003", NULL, &g_h1003)) ||
-        acd_find_group(g_app, g_l0, "Sales", &g_sales) ||
-        acd_find_group(g_app, g_l0, "Support", &g_support)) {
+        acd_find_group(g_app, g_l0, "Sales", &g_sales, NULL) ||
+        acd_find_group(g_app, g_l0, "Support", &g_support, NULL)) {
         fprintf(stderr, "test_acd_requests: the agents or groups are not there\n");
         return -1;
     }
@@ -722,7 +722,7 @@ static void admin_while_running(void **state)
         acd_admin(g_db, NULL, out, sizeof out, "group", "add", "Billing", (char *)NULL), 0);
     mon_expect(LINE_GROUPSTATUS, 0, LINEGROUPSTATUS_NEWGROUP, 0);
     GUID billing;
-    assert_int_equal(acd_find_group(g_app, g_l0, "Billing", &billing), 0);
+    assert_int_equal(acd_find_group(g_app, g_l0, "Billing", &billing, NULL), 0);
     assert_int_equal(acd_admin(g_db, NULL, NULL, 0, "queue", "add", "30", "Billing", "--group",
                                "Billing", (char *)NULL),
                      0);

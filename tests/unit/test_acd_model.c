@@ -392,7 +392,7 @@ static LONG get(struct fx *f, uint32_t type, const char *user, uint32_t key, uin
     return rc;
 }
 
-static const struct acd_note *find_note(struct fx *f, uint32_t msg, uint32_t p1)
+static const struct acd_note *find_note(const struct fx *f, uint32_t msg, uint32_t p1)
 {
     for (size_t i = 0; i < f->a.nnotes; i++)
         if (f->a.notes[i].msg == msg && f->a.notes[i].p1 == p1 && !f->a.notes[i].dropped)
@@ -1137,6 +1137,126 @@ static void directory_reload(void **state)
     assert_int_equal(acd_sync_directory(&f->a), 0);
 }
 
+/* Node B: a second model on its own connection to A's store, as a second
+   acdproxy on the same database would have it. */
+static struct fx *node_b(struct fx *f)
+{
+    struct fx *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    *b = *f;
+    memset(&b->a, 0, sizeof b->a);
+    char err[256];
+    assert_int_equal(store_open(f->path, &b->st, err, sizeof err), ST_OK);
+    assert_int_equal(model_load(&b->a.m, b->st), ST_OK);
+    auth_init(&b->a.auth, "tapix-supervisors");
+    b->a.clock_ms = clock_fake;
+    return b;
+}
+
+static void node_b_free(struct fx *b)
+{
+    model_free(&b->a.m);
+    auth_free(&b->a.auth);
+    free(b->a.notes);
+    store_close(b->st);
+    free(b);
+}
+
+/* What node A changes reaches node B's model at its next sync, announced
+   with the messages and bits A's own handlers used. */
+static void other_node_changes(void **state)
+{
+    struct fx *f = *state, *b = node_b(f);
+    const struct acd_note *n, *na;
+    uint32_t s0;
+    assert_int_equal(create_session(f, "boss", f->h1003, NULL, 0, &f->sales, &s0), 0);
+    assert_null(model_session(&b->a.m, s0));
+    assert_true(acd_sync_directory(&b->a) >= 1);
+    const struct m_session *bs = model_session(&b->a.m, s0);
+    assert_non_null(bs);
+    assert_int_equal(bs->state, LINEAGENTSESSIONSTATE_NOTREADY);
+    assert_int_equal(bs->line, f->line.perm_id);
+    assert_int_equal(model_agent(&b->a.m, f->h1003)->nsess, 1);
+    assert_non_null(n = find_note(b, LINE_AGENTSESSIONSTATUS, s0));
+    assert_non_null(na = find_note(f, LINE_AGENTSESSIONSTATUS, s0));
+    assert_int_equal(n->p2, na->p2);
+    assert_int_equal(n->p3, na->p3);
+    assert_int_equal(n->perm_line, f->line.perm_id);
+    assert_non_null(n = find_note(b, LINE_AGENTSTATUS, 0)); /* the 2.0 view of address 0 */
+    assert_non_null(na = find_note(f, LINE_AGENTSTATUS, 0));
+    assert_int_equal(n->p2, na->p2);
+    assert_int_equal(n->p3, na->p3);
+    notify_clear(&f->a);
+    notify_clear(&b->a);
+    assert_int_equal(acd_sync_directory(&b->a), 0); /* nothing new: nothing */
+    assert_int_equal(b->a.nnotes, 0);
+
+    /* a session state, an agent state, an activity */
+    assert_int_equal(session_state(f, "carol", s0, LINEAGENTSESSIONSTATE_READY, 0), 0);
+    assert_int_equal(
+        set3(f, LINEPROXYREQUEST_SETAGENTSTATEEX, "carol", f->h1003, LINEAGENTSTATEEX_READY, 0), 0);
+    assert_int_equal(set3(f, LINEPROXYREQUEST_SETAGENTACTIVITY, "carol", 0, 2, 0), 0);
+    assert_true(acd_sync_directory(&b->a) >= 3);
+    assert_int_equal(model_session(&b->a.m, s0)->state, LINEAGENTSESSIONSTATE_READY);
+    assert_non_null(n = find_note(b, LINE_AGENTSESSIONSTATUS, s0));
+    assert_int_equal(n->p2, LINEAGENTSESSIONSTATUS_STATE);
+    assert_int_equal(n->p3, LINEAGENTSESSIONSTATE_READY);
+    assert_non_null(n = find_note(b, LINE_AGENTSTATUSEX, f->h1003));
+    assert_int_equal(n->p2, LINEAGENTSTATUSEX_STATE);
+    assert_int_equal(n->p3, LINEAGENTSTATEEX_READY);
+    assert_int_equal(model_agent(&b->a.m, f->h1003)->a.state, LINEAGENTSTATEEX_READY);
+    assert_int_equal(model_agent(&b->a.m, f->h1003)->a.activity, 2);
+    bool state20 = false, activity20 = false;
+    for (size_t i = 0; i < b->a.nnotes; i++) {
+        const struct acd_note *x = &b->a.notes[i];
+        if (x->msg != LINE_AGENTSTATUS || x->p1 != 0 || x->perm_line != f->line.perm_id)
+            continue;
+        state20 |= (x->p2 & LINEAGENTSTATUS_STATE) && x->p3 == LINEAGENTSTATE_READY;
+        activity20 |= x->p2 == LINEAGENTSTATUS_ACTIVITY;
+    }
+    assert_true(state20);
+    assert_true(activity20);
+    notify_clear(&f->a);
+    notify_clear(&b->a);
+
+    /* B has not heard of A's new session yet: the database refuses B's
+       copy, and that refusal is no store failure */
+    uint32_t s1;
+    assert_int_equal(create_session(f, "boss", f->h1003, NULL, 0, &f->support, &s1), 0);
+    uint32_t w0 = b->a.m.writes;
+    assert_int_equal(create_session(b, "boss", f->h1003, NULL, 0, &f->support, NULL),
+                     (LONG)LINEERR_INVALAGENTSESSIONSTATE);
+    assert_int_equal(b->a.m.store_err, ST_OK);
+    assert_int_equal(b->a.m.writes, w0);
+    assert_null(model_session(&b->a.m, s1));
+    assert_int_equal(b->a.nnotes, 0);
+
+    /* ended on A, then the agent removed: B hears ENDED, then forgets them */
+    assert_int_equal(session_state(f, "carol", s0, LINEAGENTSESSIONSTATE_ENDED, 0), 0);
+    assert_int_equal(session_state(f, "carol", s1, LINEAGENTSESSIONSTATE_ENDED, 0), 0);
+    notify_clear(&b->a);
+    assert_true(acd_sync_directory(&b->a) >= 2);
+    assert_non_null(n = find_note(b, LINE_AGENTSESSIONSTATUS, s1));
+    assert_int_equal(n->p2, LINEAGENTSESSIONSTATUS_NEWSESSION | LINEAGENTSESSIONSTATUS_STATE);
+    assert_int_equal(n->p3, LINEAGENTSESSIONSTATE_ENDED);
+    assert_non_null(n = find_note(b, LINE_AGENTSESSIONSTATUS, s0));
+    assert_int_equal(n->p3, LINEAGENTSESSIONSTATE_ENDED);
+    assert_non_null(n = find_note(b, LINE_AGENTSTATUS, 0));
+    assert_int_equal(n->p3, LINEAGENTSTATE_LOGGEDOFF);
+    assert_int_equal(store_agent_remove(f->st, "1003"), ST_OK);
+    acd_sync_directory(&b->a);
+    assert_null(model_agent(&b->a.m, f->h1003));
+    assert_null(model_session(&b->a.m, s0));
+    assert_null(model_session(&b->a.m, s1));
+    assert_int_equal(b->a.m.nsess, 0);
+    /* and the model still works: a session of another agent on B */
+    uint32_t s2;
+    assert_int_equal(create_session(b, "alice", f->h1001, NULL, 1, &f->sales, &s2), 0);
+    assert_int_equal(model_agent(&b->a.m, f->h1001)->nsess, 1);
+    assert_ptr_equal(model_session(&b->a.m, s2), &b->a.m.sess[0]);
+    node_b_free(b);
+}
+
 /* Memory per session with many sessions (the model's own accounting and
  * the process's heap growth). */
 static void memory_per_session(void **state)
@@ -1180,6 +1300,17 @@ static void memory_per_session(void **state)
     assert_int_equal(ag->nsess, N / 1000);
     for (uint32_t i = 0; i < ag->nsess; i++)
         assert_int_equal(f->a.m.sess[ag->sess[i]].agent, agents[7]);
+    /* what another node's commit costs this one: a pass over the stored
+       sessions that allocates nothing when nothing new came */
+    size_t bytes = model_session_bytes(&f->a.m);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(model_reload_sessions(&f->a.m, NULL, NULL), ST_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(model_session_bytes(&f->a.m), bytes);
+    assert_int_equal(f->a.m.nsess, N);
+    printf("# model: re-reading %d unchanged sessions took %.0f ms\n", N,
+           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 /* The real supervisor lookup: uid 0, and membership of the group (the
@@ -1266,6 +1397,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(group_commit_failure, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(handles_survive_restart, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(directory_reload, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(other_node_changes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(memory_per_session, fx_setup, fx_teardown),
         cmocka_unit_test(supervisor_lookup),
         cmocka_unit_test(config_and_log),

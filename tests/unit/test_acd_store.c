@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -306,9 +307,9 @@ static void test_schema_fresh(void **state)
 {
     struct fx *f = *state;
     struct acd_store *s = open_ok(f->db);
-    assert_int_equal(store_schema_version(s), 1);
+    assert_int_equal(store_schema_version(s), 2);
     store_close(s);
-    assert_int_equal(raw_int(f->db, "SELECT version FROM schema_version"), 1);
+    assert_int_equal(raw_int(f->db, "SELECT version FROM schema_version"), 2);
     assert_int_equal(raw_int(f->db, "SELECT next_handle FROM meta"), 1);
     sqlite3 *db;
     sqlite3_stmt *st;
@@ -320,7 +321,7 @@ static void test_schema_fresh(void **state)
     sqlite3_close(db);
     /* reopening an up-to-date database changes nothing */
     s = open_ok(f->db);
-    assert_int_equal(store_schema_version(s), 1);
+    assert_int_equal(store_schema_version(s), 2);
     store_close(s);
 }
 
@@ -331,7 +332,7 @@ static void test_schema_empty_file(void **state)
     assert_true(fd >= 0);
     close(fd);
     struct acd_store *s = open_ok(f->db);
-    assert_int_equal(store_schema_version(s), 1);
+    assert_int_equal(store_schema_version(s), 2);
     struct st_agent a = agent_rec("e1", "");
     assert_int_equal(store_agent_add(s, &a), ST_OK);
     assert_int_equal(a.handle, 1);
@@ -345,11 +346,43 @@ static void test_schema_migrate_v0(void **state)
     raw_sql(f->db, "CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER);"
                    "INSERT INTO schema_version VALUES (1, 0);");
     struct acd_store *s = open_ok(f->db);
-    assert_int_equal(store_schema_version(s), 1);
+    assert_int_equal(store_schema_version(s), 2);
     store_close(s);
-    assert_int_equal(raw_int(f->db, "SELECT version FROM schema_version"), 1);
+    assert_int_equal(raw_int(f->db, "SELECT version FROM schema_version"), 2);
     assert_int_equal(raw_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE name = 'sessions'"),
                      1);
+}
+
+/* A version 1 database is migrated to 2; active duplicates that two
+   processes could make before the unique index are ended, the oldest kept. */
+static void test_schema_migrate_v1(void **state)
+{
+    struct fx *f = *state;
+    struct acd_store *s = open_ok(f->db);
+    struct st_group g = {guid_of(1), "G"};
+    assert_int_equal(store_group_add(s, &g), ST_OK);
+    struct st_agent a = agent_rec("dup", "");
+    assert_int_equal(store_agent_add(s, &a), ST_OK);
+    struct st_session s1 = session_rec(a.handle, g.guid);
+    assert_int_equal(store_session_add(s, &s1), ST_OK);
+    store_close(s);
+    raw_sql(f->db, "DROP INDEX sessions_one_active; UPDATE schema_version SET version = 1;"
+                   "INSERT INTO sessions SELECT handle + 100, agent, group_guid, line, address,"
+                   " state, next_state, start_ms, end_ms, calls, talk_s, call_s, wrapup_s,"
+                   " longest_answer_s, total_answer_s FROM sessions;"
+                   "UPDATE meta SET next_handle = 1000;");
+    s = open_ok(f->db);
+    assert_int_equal(store_schema_version(s), 2);
+    struct sessions l = {0};
+    assert_int_equal(store_sessions(s, on_session, &l), ST_OK);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.v[0].handle, s1.handle);
+    assert_int_equal(l.v[0].state, LINEAGENTSESSIONSTATE_NOTREADY);
+    assert_int_equal(l.v[1].state, LINEAGENTSESSIONSTATE_ENDED);
+    assert_true(l.v[1].end_ms >= l.v[1].start_ms);
+    struct st_session s3 = session_rec(a.handle, g.guid);
+    assert_int_equal(store_session_add(s, &s3), ST_EXISTS);
+    store_close(s);
 }
 
 /* A migration that fails leaves the database as it was. */
@@ -702,6 +735,64 @@ static void test_sessions(void **state)
     store_close(s);
 }
 
+/* One active session per agent, group, line and address: a constraint of
+   the database, so two connections (two nodes) cannot both make one. */
+static void test_session_unique(void **state)
+{
+    struct fx *f = *state;
+    struct acd_store *s = open_ok(f->db), *t = open_ok(f->db);
+    struct st_group g1 = {guid_of(1), "Sales"}, g2 = {guid_of(2), "Support"};
+    assert_int_equal(store_group_add(s, &g1), ST_OK);
+    assert_int_equal(store_group_add(s, &g2), ST_OK);
+    struct st_agent a = agent_rec("uma", ""), b = agent_rec("ben", "");
+    assert_int_equal(store_agent_add(s, &a), ST_OK);
+    assert_int_equal(store_agent_add(s, &b), ST_OK);
+
+    struct st_session s1 = session_rec(a.handle, g1.guid);
+    assert_int_equal(store_session_add(s, &s1), ST_OK);
+    /* the same agent, group, line and address again: refused, from either connection */
+    struct st_session dup = session_rec(a.handle, g1.guid);
+    dup.state = LINEAGENTSESSIONSTATE_READY;
+    assert_int_equal(store_session_add(s, &dup), ST_EXISTS);
+    assert_non_null(strstr(store_errmsg(s), "active session"));
+    assert_int_equal(store_session_add(t, &dup), ST_EXISTS);
+    /* any one of them different: allowed */
+    struct st_session o = session_rec(a.handle, g2.guid);
+    assert_int_equal(store_session_add(t, &o), ST_OK);
+    o = session_rec(b.handle, g1.guid);
+    assert_int_equal(store_session_add(t, &o), ST_OK);
+    o = session_rec(a.handle, g1.guid);
+    o.address = 2;
+    assert_int_equal(store_session_add(t, &o), ST_OK);
+    o = session_rec(a.handle, g1.guid);
+    o.line = 4;
+    assert_int_equal(store_session_add(t, &o), ST_OK);
+    /* an ended one does not count */
+    o = session_rec(a.handle, g1.guid);
+    o.state = LINEAGENTSESSIONSTATE_ENDED;
+    assert_int_equal(store_session_add(t, &o), ST_OK);
+
+    /* inside a transaction the refusal changes nothing and the rest commits */
+    assert_int_equal(store_begin(t), ST_OK);
+    struct st_activity act = {7, "After"};
+    assert_int_equal(store_session_add(t, &dup), ST_EXISTS);
+    assert_int_equal(store_activity_add(t, &act), ST_OK);
+    assert_int_equal(store_commit(t), ST_OK);
+    struct acts al = {0};
+    assert_int_equal(store_activities(s, on_act, &al), ST_OK);
+    assert_int_equal(al.n, 1);
+
+    /* once the first ends, a new one is allowed (and then it is the one) */
+    s1.state = LINEAGENTSESSIONSTATE_ENDED;
+    s1.end_ms = s1.start_ms + 1000;
+    assert_int_equal(store_session_update(s, &s1), ST_OK);
+    assert_int_equal(store_session_add(t, &dup), ST_OK);
+    struct st_session again = session_rec(a.handle, g1.guid);
+    assert_int_equal(store_session_add(s, &again), ST_EXISTS);
+    store_close(s);
+    store_close(t);
+}
+
 /* ---- handles and transactions ------------------------------------------------------------- */
 
 static void test_handles(void **state)
@@ -744,6 +835,78 @@ static void test_handles(void **state)
     assert_int_equal(store_agent_add(s, &z), ST_ERR);
     assert_int_equal(store_agent_get(s, "z", &z), ST_NOTFOUND);
     store_close(s);
+}
+
+/* Two processes on one file take handles at the same time, inside their
+   own transactions and outside any: none is taken twice. */
+#define HANDLE_ROUNDS 300
+
+static void take_handles(const char *db, int out)
+{
+    struct acd_store *s = NULL;
+    char err[256];
+    if (store_open(db, &s, err, sizeof err) != ST_OK)
+        _exit(2);
+    for (int i = 0; i < HANDLE_ROUNDS; i++) {
+        uint32_t h[2] = {0, 0};
+        bool txn = i % 2;
+        if (txn && store_begin(s) != ST_OK)
+            _exit(3);
+        h[0] = store_next_handle(s);
+        h[1] = store_next_handle(s);
+        if (txn && store_commit(s) != ST_OK)
+            _exit(4);
+        if (!h[0] || !h[1] || write(out, h, sizeof h) != (ssize_t)sizeof h)
+            _exit(5);
+    }
+    store_close(s);
+    _exit(0);
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+static void test_handles_two_processes(void **state)
+{
+    struct fx *f = *state;
+    store_close(open_ok(f->db)); /* the schema, so the children only take handles */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t kid[2];
+    for (int k = 0; k < 2; k++) {
+        kid[k] = fork();
+        assert_true(kid[k] >= 0);
+        if (kid[k] == 0) {
+            close(p[0]);
+            take_handles(f->db, p[1]);
+        }
+    }
+    close(p[1]);
+    enum { N = 2 * HANDLE_ROUNDS * 2 };
+    static uint32_t got[N];
+    size_t have = 0;
+    ssize_t r;
+    /* each child exits within its busy timeouts; the read ends at their EOF */
+    while (have < sizeof got && (r = read(p[0], (char *)got + have, sizeof got - have)) > 0)
+        have += (size_t)r;
+    close(p[0]);
+    for (int k = 0; k < 2; k++) {
+        int st;
+        assert_int_equal(waitpid(kid[k], &st, 0), kid[k]);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+    }
+    assert_int_equal(have, sizeof got);
+    qsort(got, N, sizeof got[0], cmp_u32);
+    for (int i = 1; i < N; i++)
+        if (got[i] == got[i - 1])
+            fail_msg("handle %u taken twice", got[i]);
+    /* and none lost to a race: the counter moved by exactly what was taken */
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[N - 1], N);
 }
 
 static void test_transactions(void **state)
@@ -915,6 +1078,7 @@ static void test_full(void **state)
     int i;
     for (i = 0; i < 200000 && r == ST_OK; i++) {
         struct st_session ss = session_rec(a.handle, g.guid);
+        ss.address = (uint32_t)i; /* one active session per address */
         r = store_session_add(s, &ss);
     }
     if (r == ST_OK) {
@@ -1125,6 +1289,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_fresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_migrate_v0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_migrate_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_migration_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_foreign_refused, setup, teardown),
@@ -1133,6 +1298,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_activities, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_unique, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handles_two_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed, setup, teardown),
