@@ -43,6 +43,10 @@ struct store_ops {
     int (*sessions)(struct acd_store *s, st_session_fn fn, void *arg);
     int (*session_add)(struct acd_store *s, struct st_session *ss);
     int (*session_update)(struct acd_store *s, const struct st_session *ss);
+
+    /* A backend with a connection to lose (may be NULL: never lost). */
+    bool (*lost)(struct acd_store *s);
+    int (*reconnect)(struct acd_store *s);
 };
 
 struct acd_store {
@@ -70,5 +74,8 @@ struct sqlite_opts {
 /* The SQLite backend. */
 int store_sqlite_open(const char *path, const struct sqlite_opts *opt, struct acd_store **out,
                       char *err, size_t errlen);
+
+/* The PostgreSQL backend: url goes to libpq as it is. */
+int store_pg_open(const char *url, struct acd_store **out, char *err, size_t errlen);
 
 #endif
