@@ -79,51 +79,93 @@ _Static_assert(LINEAGENTSESSIONSTATE_ENDED == 16, "SESSION_ENDED must match tapi
 static const char schema_v1[] =
     "CREATE SEQUENCE acd_handles AS bigint MINVALUE 1 MAXVALUE 4294967295 START 1 NO CYCLE;"
     "CREATE TABLE agents ("
-    " handle bigint PRIMARY KEY" U32_CHECK("handle") ","
-    " id text NOT NULL UNIQUE" TEXT_CHECK("id", 1, 63) ","
-    " name text NOT NULL DEFAULT ''" TEXT_CHECK("name", 0, 127) ","
-    " os_user text NOT NULL DEFAULT ''" TEXT_CHECK("os_user", 0, 63) ","
-    " pin_hash text NOT NULL DEFAULT ''" TEXT_CHECK("pin_hash", 0, 127) ","
-    " state bigint NOT NULL DEFAULT 0, next_state bigint NOT NULL DEFAULT 0,"
-    " period bigint NOT NULL DEFAULT 0, activity bigint NOT NULL DEFAULT 0);"
-    "CREATE TABLE groups ("
-    " guid bytea PRIMARY KEY CHECK (octet_length(guid) = 16),"
-    " name text NOT NULL UNIQUE" TEXT_CHECK("name", 1, 127) ");"
-    "CREATE TABLE queues ("
-    " id bigint PRIMARY KEY" U32_CHECK("id") ","
-    " name text NOT NULL" TEXT_CHECK("name", 1, 127) ","
-    " group_guid bytea NOT NULL REFERENCES groups (guid),"
-    " period bigint NOT NULL DEFAULT 0);"
-    "CREATE INDEX queues_group ON queues (group_guid);"
-    "CREATE TABLE activities ("
-    " id bigint PRIMARY KEY" U32_CHECK("id") ","
-    " name text NOT NULL" TEXT_CHECK("name", 1, 127) ");"
-    "CREATE TABLE sessions ("
-    " handle bigint PRIMARY KEY" U32_CHECK("handle") ","
-    " agent bigint NOT NULL REFERENCES agents (handle) ON DELETE CASCADE,"
-    " group_guid bytea NOT NULL,"
-    " line bigint NOT NULL, address bigint NOT NULL,"
-    " state bigint NOT NULL, next_state bigint NOT NULL,"
-    " start_ms bigint NOT NULL, end_ms bigint NOT NULL,"
-    " calls bigint NOT NULL, talk_s bigint NOT NULL, call_s bigint NOT NULL,"
-    " wrapup_s bigint NOT NULL, longest_answer_s bigint NOT NULL,"
-    " total_answer_s bigint NOT NULL);"
-    "CREATE INDEX sessions_agent ON sessions (agent);"
-    "CREATE INDEX sessions_active_group ON sessions (group_guid) WHERE state <> " SESSION_ENDED ";"
-    "CREATE UNIQUE INDEX sessions_active ON sessions (agent, group_guid, line, address)"
-    " WHERE state <> " SESSION_ENDED ";"
-    "CREATE FUNCTION acd_notify() RETURNS trigger LANGUAGE plpgsql AS"
-    " $$BEGIN PERFORM pg_notify('" CHANNEL "', ''); RETURN NULL; END$$;"
-    "CREATE TRIGGER agents_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agents"
-    " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
-    "CREATE TRIGGER groups_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON groups"
-    " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
-    "CREATE TRIGGER queues_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON queues"
-    " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
-    "CREATE TRIGGER activities_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON activities"
-    " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
-    "CREATE TRIGGER sessions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions"
-    " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();";
+    " handle bigint PRIMARY KEY" U32_CHECK(
+        "handle") ","
+                  " id text NOT NULL UNIQUE" TEXT_CHECK(
+                      "id", 1,
+                      63) ","
+                          " name text NOT NULL DEFAULT ''" TEXT_CHECK(
+                              "name", 0,
+                              127) ","
+                                   " os_user text NOT NULL DEFAULT ''" TEXT_CHECK(
+                                       "os_user", 0,
+                                       63) ","
+                                           " pin_hash text NOT NULL DEFAULT ''" TEXT_CHECK(
+                                               "pin_hash", 0,
+                                               127) ","
+                                                    " state bigint NOT NULL DEFAULT 0, next_state "
+                                                    "bigint NOT NULL DEFAULT 0,"
+                                                    " period bigint NOT NULL DEFAULT 0, activity "
+                                                    "bigint NOT NULL DEFAULT 0);"
+                                                    "CREATE TABLE groups ("
+                                                    " guid bytea PRIMARY KEY CHECK "
+                                                    "(octet_length(guid) = 16),"
+                                                    " name text NOT NULL UNIQUE" TEXT_CHECK(
+                                                        "name", 1,
+                                                        127) ");"
+                                                             "CREATE TABLE queues ("
+                                                             " id bigint PRIMARY KEY" U32_CHECK(
+                                                                 "id") ","
+                                                                       " name text NOT "
+                                                                       "NULL" TEXT_CHECK(
+                                                                           "name", 1,
+                                                                           127) ","
+                                                                                " group_guid bytea "
+                                                                                "NOT NULL "
+                                                                                "REFERENCES groups "
+                                                                                "(guid),"
+                                                                                " period bigint "
+                                                                                "NOT NULL DEFAULT "
+                                                                                "0);"
+                                                                                "CREATE INDEX "
+                                                                                "queues_group ON "
+                                                                                "queues "
+                                                                                "(group_guid);"
+                                                                                "CREATE TABLE "
+                                                                                "activities ("
+                                                                                " id bigint "
+                                                                                "PRIMARY "
+                                                                                "KEY" U32_CHECK(
+                                                                                    "id") ","
+                                                                                          " name "
+                                                                                          "text "
+                                                                                          "NOT "
+                                                                                          "NUL"
+                                                                                          "L" TEXT_CHECK(
+                                                                                              "nam"
+                                                                                              "e",
+                                                                                              1,
+                                                                                              127) ");"
+                                                                                                   "CREATE TABLE sessions ("
+                                                                                                   " handle bigint PRIMARY KEY" U32_CHECK(
+                                                                                                       "handle") ","
+                                                                                                                 " agent bigint NOT NULL REFERENCES agents (handle) ON DELETE CASCADE,"
+                                                                                                                 " group_guid bytea NOT NULL,"
+                                                                                                                 " line bigint NOT NULL, address bigint NOT NULL,"
+                                                                                                                 " state bigint NOT NULL, next_state bigint NOT NULL,"
+                                                                                                                 " start_ms bigint NOT NULL, end_ms bigint NOT NULL,"
+                                                                                                                 " calls bigint NOT NULL, talk_s bigint NOT NULL, call_s bigint NOT NULL,"
+                                                                                                                 " wrapup_s bigint NOT NULL, longest_answer_s bigint NOT NULL,"
+                                                                                                                 " total_answer_s bigint NOT NULL);"
+                                                                                                                 "CREATE INDEX sessions_agent ON sessions (agent);"
+                                                                                                                 "CREATE INDEX sessions_active_group ON sessions (group_guid) WHERE state <> " SESSION_ENDED
+                                                                                                                 ";"
+                                                                                                                 "CREATE UNIQUE INDEX sessions_active ON sessions (agent, group_guid, line, address)"
+                                                                                                                 " WHERE state <> " SESSION_ENDED
+                                                                                                                 ";"
+                                                                                                                 "CREATE FUNCTION acd_notify() RETURNS trigger LANGUAGE plpgsql AS"
+                                                                                                                 " $$BEGIN PERFORM pg_notify('" CHANNEL
+                                                                                                                 "', ''); RETURN NULL; END$$;"
+                                                                                                                 "CREATE TRIGGER agents_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agents"
+                                                                                                                 " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
+                                                                                                                 "CREATE TRIGGER groups_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON groups"
+                                                                                                                 " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
+                                                                                                                 "CREATE TRIGGER queues_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON queues"
+                                                                                                                 " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
+                                                                                                                 "CREATE TRIGGER activities_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON activities"
+                                                                                                                 " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();"
+                                                                                                                 "CREATE TRIGGER sessions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions"
+                                                                                                                 " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();";
 
 /* migrations[i] takes a database from version i to i + 1. */
 static const char *const migrations[] = {schema_v1};
@@ -211,13 +253,13 @@ struct pg {
     struct acd_store base; /* first: store.c sees only this */
     PGconn *conn;
     int version;
-    int pid;      /* our backend's process id: its notifications are our own */
-    bool lost;    /* the connection broke; everything fails until reconnect */
-    bool in_txn;  /* store_begin succeeded, no commit/rollback yet */
-    int txn_fail; /* an error that lost the open transaction */
-    bool changed; /* another backend committed since store_changed last said so */
-    bool sp_open; /* a savepoint acd_w of an earlier write is still open */
-    bool inline_sp; /* the next run() sets its own savepoint (op_begin) */
+    int pid;              /* our backend's process id: its notifications are our own */
+    bool lost;            /* the connection broke; everything fails until reconnect */
+    bool in_txn;          /* store_begin succeeded, no commit/rollback yet */
+    int txn_fail;         /* an error that lost the open transaction */
+    bool changed;         /* another backend committed since store_changed last said so */
+    bool sp_open;         /* a savepoint acd_w of an earlier write is still open */
+    bool inline_sp;       /* the next run() sets its own savepoint (op_begin) */
     const char *sqlstate; /* of the last failed statement ("" when none) */
 };
 
@@ -439,9 +481,9 @@ static int run(struct pg *s, enum sid id, const struct params *p, int n, const c
     } else {
         if (s->inline_sp) {
             s->inline_sp = false;
-            int r = exec_sql(s, s->sp_open ? "RELEASE SAVEPOINT acd_w; SAVEPOINT acd_w"
-                                           : "SAVEPOINT acd_w",
-                             what);
+            int r = exec_sql(
+                s, s->sp_open ? "RELEASE SAVEPOINT acd_w; SAVEPOINT acd_w" : "SAVEPOINT acd_w",
+                what);
             if (r)
                 return r;
             s->sp_open = true;
@@ -577,8 +619,9 @@ static int op_end(struct pg *s, enum scope sc, int r)
         if (s->txn_fail || s->lost)
             return r; /* the transaction is gone; store_rollback ends it */
         memcpy(keep, s->base.err, sizeof keep);
-        if (exec_sql(s, r == ST_OK ? "RELEASE SAVEPOINT acd_w"
-                                   : "ROLLBACK TO SAVEPOINT acd_w; RELEASE SAVEPOINT acd_w",
+        if (exec_sql(s,
+                     r == ST_OK ? "RELEASE SAVEPOINT acd_w"
+                                : "ROLLBACK TO SAVEPOINT acd_w; RELEASE SAVEPOINT acd_w",
                      "savepoint") != ST_OK)
             return r == ST_OK ? s->txn_fail : r;
         if (r != ST_OK)
@@ -783,11 +826,9 @@ int store_pg_open(const char *url, struct acd_store **out, char *err, size_t err
     /* Our defaults first: the URL, expanded at "dbname", overrides them. */
     char lock[64];
     snprintf(lock, sizeof lock, "-c lock_timeout=%d", STORE_BUSY_TIMEOUT_MS);
-    const char *const keys[] = {"connect_timeout",    "keepalives_idle",
-                                "keepalives_interval", "keepalives_count",
-                                "application_name",   "options",
-                                "dbname",             "client_encoding",
-                                NULL};
+    const char *const keys[] = {"connect_timeout",  "keepalives_idle",  "keepalives_interval",
+                                "keepalives_count", "application_name", "options",
+                                "dbname",           "client_encoding",  NULL};
     const char *const vals[] = {"10", "10", "5", "3", "acdproxy", lock, url, "UTF8", NULL};
     s->conn = PQconnectdbParams(keys, vals, 1);
     if (!s->conn) {
@@ -1382,8 +1423,9 @@ static int pg_session_update(struct acd_store *b, const struct st_session *ss)
     if (r == ST_NOTFOUND && fk)
         store_set_err(b, "updating a session: no agent with handle %u", ss->agent);
     else if (r == ST_EXISTS)
-        store_set_err(b, "updating a session: agent %u already has an active session in that"
-                         " group on that address",
+        store_set_err(b,
+                      "updating a session: agent %u already has an active session in that"
+                      " group on that address",
                       ss->agent);
     return r;
 }

@@ -62,6 +62,14 @@ int acdt_store(char *url, size_t cap, const char *dir, const char *name)
     return -1;
 }
 
+int acdt_store_readonly(char *url, size_t cap, const char *store)
+{
+    int n = strcmp(acdt_store_kind(), "pg") == 0
+                ? snprintf(url, cap, "%s&options=-c%%20default_transaction_read_only%%3Don", store)
+                : snprintf(url, cap, "sqlite:%s?mode=ro", store);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
 static int spawn(struct acdp *p, char *const extra[])
 {
     char path[PATH_MAX], fdstr[16];

@@ -30,7 +30,7 @@
 #define NLINES 8
 
 struct world {
-    char dir[64], sock[128], db[128], log[128];
+    char dir[64], sock[128], db[256], log[128];
     pid_t srv;
     struct acdp *acd;
     HLINEAPP app;
@@ -288,14 +288,14 @@ static void readonly_store(void **state)
 {
     (void)state;
     struct world w;
-    char url[200];
+    char url[256];
     char dir[64];
     /* seed first (world_up adds the directory), then restart read-only */
     assert_int_equal(world_up(&w, NULL), 0);
     HAGENT a = agent(&w, "1001");
     assert_int_equal(acdp_stop(w.acd), 0);
     snprintf(dir, sizeof dir, "%s", w.dir);
-    snprintf(url, sizeof url, "sqlite:%s?mode=ro", w.db);
+    assert_int_equal(acdt_store_readonly(url, sizeof url, w.db), 0);
     snprintf(w.acd->db, sizeof w.acd->db, "%s", url);
     assert_int_equal(acdp_restart(w.acd), 0);
     lineShutdown(w.app);

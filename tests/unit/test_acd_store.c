@@ -271,8 +271,7 @@ static void test_urls(void **state)
     assert_null(s);
     assert_non_null(strstr(err, "/nonexistent"));
     assert_int_equal(store_open("postgres:///acd?host=/nonexistent", &s, err, sizeof err), ST_CONN);
-    assert_int_equal(store_open("postgresql://h/acd?nosuchoption=1", &s, err, sizeof err),
-                     ST_CONN);
+    assert_int_equal(store_open("postgresql://h/acd?nosuchoption=1", &s, err, sizeof err), ST_CONN);
     assert_non_null(strstr(err, "nosuchoption"));
     assert_int_equal(store_open("mysql://h/acd", &s, err, sizeof err), ST_ERR);
     assert_non_null(strstr(err, "mysql"));
@@ -322,11 +321,12 @@ static void test_url_redact(void **state)
 {
     (void)state;
     char b[256];
-    assert_string_equal(store_url_redact("postgresql://acd:s3cret@db.example:5432/acd", b, sizeof b),
-                        "postgresql://acd:***@db.example:5432/acd");
-    assert_string_equal(store_url_redact("postgres://u@h/acd?password=s3cret&sslmode=require", b,
-                                         sizeof b),
-                        "postgres://u@h/acd?password=***&sslmode=require");
+    assert_string_equal(
+        store_url_redact("postgresql://acd:s3cret@db.example:5432/acd", b, sizeof b),
+        "postgresql://acd:***@db.example:5432/acd");
+    assert_string_equal(
+        store_url_redact("postgres://u@h/acd?password=s3cret&sslmode=require", b, sizeof b),
+        "postgres://u@h/acd?password=***&sslmode=require");
     assert_string_equal(store_url_redact("postgresql:///acd?host=/run/pg&password=x", b, sizeof b),
                         "postgresql:///acd?host=/run/pg&password=***");
     assert_string_equal(store_url_redact("postgresql://h/a?mypassword=ok", b, sizeof b),
@@ -1229,7 +1229,6 @@ static void test_conn_lost(void **state)
     s = open_ok(f->db);
     assert_int_equal(store_agent_get(s, "during", &g), ST_OK);
     store_close(s);
-
 }
 
 /* ---- volume ------------------------------------------------------------------------------- */
@@ -1254,7 +1253,8 @@ static void test_many_sessions(void **state)
 {
     struct fx *f = *state;
     const char *env = getenv("TAPIX_STORE_SESSIONS");
-    uint32_t n = env ? (uint32_t)strtoul(env, NULL, 10) : 100000;
+    /* PostgreSQL pays a round trip and a subtransaction a write: fewer */
+    uint32_t n = env ? (uint32_t)strtoul(env, NULL, 10) : on_pg() ? 20000 : 100000;
     struct acd_store *s = open_ok(f->db);
     struct st_group g = {guid_of(1), "G"};
     assert_int_equal(store_group_add(s, &g), ST_OK);
