@@ -74,10 +74,13 @@ start)
         }
     fi
     # Connecting processes (maybe of another user) need to reach the socket.
+    # After a crash (stop DIR immediate) recovery first syncs the data
+    # directory: one syncfs instead of an fsync per file of every database.
     chmod 0711 "$dir"
     as_owner chmod 0755 "$dir/sock"
-    as_owner "$B/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses='' -k $dir/sock -c max_connections=200" start >/dev/null || {
+    as_owner "$B/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 \
+        -o "-c listen_addresses='' -k $dir/sock -c max_connections=200 -c recovery_init_sync_method=syncfs" \
+        start >/dev/null || {
         tail -20 "$dir/server.log" >&2
         exit 1
     }
@@ -85,7 +88,7 @@ start)
 stop)
     B=$(bindir)
     [ -f "$dir/data/postmaster.pid" ] || exit 0
-    as_owner "$B/pg_ctl" -D "$dir/data" -m "$mode" -w -t 60 stop >/dev/null
+    as_owner "$B/pg_ctl" -D "$dir/data" -m "$mode" -w -t 120 stop >/dev/null
     ;;
 url)
     dir=$(cd "$dir" && pwd)

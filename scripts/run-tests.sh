@@ -36,7 +36,8 @@ else
     trap 'scripts/pg-test.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$pgdir"' EXIT INT TERM
     if scripts/pg-test.sh start "$pgdir"; then
         TAPIX_TEST_PG=$(scripts/pg-test.sh url "$pgdir")
-        export TAPIX_TEST_PG
+        TAPIX_TEST_PG_DIR=$pgdir # test_acd_lifecycle[pg] crashes and restarts it
+        export TAPIX_TEST_PG TAPIX_TEST_PG_DIR
         for name in $PG_SUITES; do
             t="$B/tests/$name"
             [ -x "$t" ] || continue
