@@ -19,6 +19,9 @@
 #include <string.h>
 
 #include "utf.h"
+#include <tapi.h>
+
+_Static_assert(LINEAGENTSESSIONSTATE_ENDED == 16, "STORE_SESSION_ENDED must match tapi.h");
 
 void store_set_err(struct acd_store *s, const char *fmt, ...)
 {
@@ -26,6 +29,15 @@ void store_set_err(struct acd_store *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
+}
+
+int store_err_newer(struct acd_store *s, int v, int latest)
+{
+    store_set_err(s,
+                  "the database is at schema version %d, newer than this acdproxy knows (%d);"
+                  " use a newer acdproxy",
+                  v, latest);
+    return ST_ERR;
 }
 
 int store_check_str(struct acd_store *s, const char *what, const char *v, size_t cap,

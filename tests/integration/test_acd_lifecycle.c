@@ -141,6 +141,19 @@ static void session_info(struct world *w, HAGENTSESSION s, DWORD *state, DWORD *
     *next = si.dwNextAgentSessionState;
 }
 
+/* How many sessions agent a has (lineGetAgentSessionList on line 0). */
+static DWORD session_count(struct world *w, HAGENT a)
+{
+    union {
+        LINEAGENTSESSIONLIST l;
+        char b[1024];
+    } sl;
+    memset(&sl, 0, sizeof sl);
+    sl.l.dwTotalSize = sizeof sl;
+    assert_int_equal(call(w, lineGetAgentSessionList(w->line[0], a, &sl.l)), 0);
+    return sl.l.dwNumEntries;
+}
+
 /* ------------------------------------------------------------------ tests */
 
 static void sessions_survive_sigkill(void **state)
@@ -316,14 +329,7 @@ static void readonly_store(void **state)
     /* nothing changed in memory either */
     assert_int_equal(call(&w, lineGetAgentInfo(w.line[0], a, &ai)), 0);
     assert_int_equal(ai.dwAgentState, LINEAGENTSTATEEX_NOTREADY);
-    union {
-        LINEAGENTSESSIONLIST l;
-        char b[1024];
-    } sl;
-    memset(&sl, 0, sizeof sl);
-    sl.l.dwTotalSize = sizeof sl;
-    assert_int_equal(call(&w, lineGetAgentSessionList(w.line[0], a, &sl.l)), 0);
-    assert_int_equal(sl.l.dwNumEntries, 0);
+    assert_int_equal(session_count(&w, a), 0);
     assert_int_equal(acdp_stop(w.acd), 0);
     world_down(&w);
 }
@@ -419,14 +425,7 @@ static void database_server_restart(void **state)
     assert_int_equal(st, LINEAGENTSESSIONSTATE_NOTREADY);
     session_info(&w, s3, &st, &nx);
     assert_int_equal(st, LINEAGENTSESSIONSTATE_NOTREADY);
-    union {
-        LINEAGENTSESSIONLIST l;
-        char b[1024];
-    } sl;
-    memset(&sl, 0, sizeof sl);
-    sl.l.dwTotalSize = sizeof sl;
-    assert_int_equal(call(&w, lineGetAgentSessionList(w.line[0], a, &sl.l)), 0);
-    assert_int_equal(sl.l.dwNumEntries, 3);
+    assert_int_equal(session_count(&w, a), 3);
     assert_int_equal(acdp_stop(w.acd), 0);
     world_down(&w);
 }
