@@ -250,14 +250,14 @@ struct pg {
     struct acd_store base; /* first: store.c sees only this */
     PGconn *conn;
     int version;
-    int pid;              /* our backend's process id: its notifications are our own */
-    bool lost;            /* the connection broke; everything fails until reconnect */
-    bool in_txn;          /* store_begin succeeded, no commit/rollback yet */
-    int txn_fail;         /* an error that lost the open transaction */
-    bool changed;         /* another backend committed since store_changed last said so */
-    bool sp_open;         /* a savepoint acd_w of an earlier write is still open */
-    bool inline_sp;       /* the next run() sets its own savepoint (op_begin) */
-    const char *sqlstate; /* of the last failed statement ("" when none) */
+    int pid;          /* our backend's process id: its notifications are our own */
+    bool lost;        /* the connection broke; everything fails until reconnect */
+    bool in_txn;      /* store_begin succeeded, no commit/rollback yet */
+    int txn_fail;     /* an error that lost the open transaction */
+    bool changed;     /* another backend committed since store_changed last said so */
+    bool sp_open;     /* a savepoint acd_w of an earlier write is still open */
+    bool inline_sp;   /* the next run() sets its own savepoint (op_begin) */
+    char sqlstate[6]; /* SQLSTATE of the last failed statement, "" when none */
 };
 
 #define PG(b) ((struct pg *)(b))
@@ -382,7 +382,7 @@ static int fail_res(struct pg *s, const PGresult *res, const char *what)
 {
     const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int r;
-    s->sqlstate = st ? st : "";
+    snprintf(s->sqlstate, sizeof s->sqlstate, "%s", st ? st : "");
     if (PQstatus(s->conn) == CONNECTION_BAD || (st && !strncmp(st, "08", 2)) ||
         state_is(st, "57P01") || state_is(st, "57P02") || state_is(st, "57P03")) {
         r = ST_CONN;
@@ -421,7 +421,7 @@ static int conn_lost(struct pg *s)
 /* Plain SQL (no parameters, maybe several statements).  ST_OK or an error. */
 static int exec_sql(struct pg *s, const char *text, const char *what)
 {
-    s->sqlstate = "";
+    s->sqlstate[0] = '\0';
     PGresult *res = PQexec(s->conn, text);
     ExecStatusType es = PQresultStatus(res);
     int r = es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK || es == PGRES_EMPTY_QUERY
@@ -468,7 +468,7 @@ static int run(struct pg *s, enum sid id, const struct params *p, int n, const c
     char name[16];
     snprintf(name, sizeof name, "acd_%d", (int)id);
     *out = NULL;
-    s->sqlstate = "";
+    s->sqlstate[0] = '\0';
     PGresult *res;
     char q[4096];
     if (s->inline_sp && inline_query(s, q, sizeof q, name, p, n)) {
@@ -815,7 +815,7 @@ int store_pg_open(const char *url, struct acd_store **out, char *err, size_t err
         return ST_ERR;
     }
     s->base.ops = &pg_ops;
-    s->sqlstate = "";
+    s->sqlstate[0] = '\0';
     /* Our defaults first: the URL, expanded at "dbname", overrides them. */
     char lock[64];
     snprintf(lock, sizeof lock, "-c lock_timeout=%d", STORE_BUSY_TIMEOUT_MS);
