@@ -25,11 +25,14 @@ endif
 SOVERSION := 1
 LIBVER    := 1.0.0
 PKGS      := inih
+# libpq for acdproxy's PostgreSQL store (and the tests that make databases).
+PG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir))
+PG_LIBS   := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wno-missing-field-initializers
 CFLAGS    ?= -O2 -g
 ALLCFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP \
-             -Iinclude -Isrc/common -fvisibility=hidden -fPIC
+             -Iinclude -Isrc/common $(PG_CFLAGS) -fvisibility=hidden -fPIC
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 LIBS      := -lpthread
 
@@ -55,7 +58,7 @@ LIBTAPI_V  := $(B)/libtapi32.so.$(LIBVER)
 COMMON_A   := $(B)/libcommon.a
 SRV_A      := $(B)/libtapisrv.a
 ACD_A      := $(if $(ACD_SRC),$(B)/libacd.a)
-ACD_LIBS   := -lsqlite3 -lsodium
+ACD_LIBS   := -lsqlite3 -lsodium $(PG_LIBS)
 TAPISRV    := $(if $(wildcard src/server/main.c),$(B)/tapisrv)
 ACDPROXY   := $(if $(wildcard src/acd/main.c),$(B)/acdproxy)
 TAPICTL_SRC := $(wildcard src/tools/tapictl/*.c)
@@ -126,7 +129,7 @@ $(B)/tapibench: $(call obj,$(TAPIBENCH_SRC)) $(LIBTAPI)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(call obj,$(TAPIBENCH_SRC)) -Wl,-rpath,'$$ORIGIN' -L$(B) -ltapi32 -lm
 
 # --- tests ---------------------------------------------------------------------
-TEST_LINK := -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 -lcmocka $(LIBS)
+TEST_LINK := -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 -lcmocka $(PG_LIBS) $(LIBS)
 
 $(B)/tests/test_layout: tests/unit/test_layout.c tests/unit/layout_expected.h include/tapi.h
 	@mkdir -p $(dir $@)
@@ -137,9 +140,12 @@ $(B)/tests/test_layout_v31: tests/unit/test_layout.c tests/unit/layout_expected.
 	$(CC) -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -DTAPI_CURRENT_VERSION=0x00030001 \
 	    -Iinclude -Itests/unit $< -o $@ -lcmocka
 
+# A unit test may name extra objects (UNIT_EXTRA_<name> for tests/unit/test_<name>.c).
+UNIT_EXTRA_acd_store := $(call obj,tests/integration/pgtest.c)
+$(B)/tests/test_acd_store: $(UNIT_EXTRA_acd_store)
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(SRV_A) $(ACD_A) $(COMMON_A) $(LIBTAPI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SRV_A) $(ACD_A) $(COMMON_A) -lcmocka \
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(UNIT_EXTRA_$*) $(SRV_A) $(ACD_A) $(COMMON_A) -lcmocka \
 	    -Wl,-rpath,'$$ORIGIN/..' -L$(B) -ltapi32 $(ACD_LIBS) $$(pkg-config --libs $(PKGS)) $(LIBS)
 
 $(INTEG_BIN) $(HELP_BIN): $(B)/tests/%: $(B)/obj/tests/integration/%.o $(HARNESS_OBJ) $(COMMON_A) $(LIBTAPI)
@@ -211,7 +217,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_COMMON  := $(filter-out src/common/sockpath.c,$(COMMON_SRC))
 FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -Iinclude -Isrc/common
+                -fno-sanitize-recover=all -Iinclude -Isrc/common $(PG_CFLAGS)
 
 # Targets that reach beyond src/common name their extra sources and libraries
 # (FUZZ_EXTRA_<name>, FUZZ_LIBS_<name>); the rest link src/common alone.

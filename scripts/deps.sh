@@ -2,7 +2,8 @@
 # Install the Debian packages the build and the tests need, when missing.
 # Does nothing (and needs no root) when everything is already there.
 set -eu
-PKGS="make gcc g++ clang libclang-rt-14-dev pkg-config libcmocka-dev libinih-dev libsqlite3-dev libsodium-dev sqlite3"
+PKGS="make gcc g++ clang libclang-rt-14-dev pkg-config libcmocka-dev libinih-dev libsqlite3-dev
+      libsodium-dev sqlite3 libpq-dev postgresql"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

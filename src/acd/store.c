@@ -7,7 +7,10 @@
  *   sqlite:PATH?OPTIONS    options joined by '&': mode=ro (read-only, the file
  *                          must exist), mode=rw, busy_timeout=MS (default 5000)
  *   PATH                   anything without a "scheme://" prefix: SQLite
- *   postgresql://... or postgres://...   PostgreSQL (not built yet)
+ *   postgresql://... or postgres://...   PostgreSQL: the URL goes to libpq as
+ *                          it is (libpq's URI syntax, e.g.
+ *                          postgresql://user@host/db or
+ *                          postgresql:///db?host=/run/postgresql)
  */
 #include "store_backend.h"
 
@@ -16,6 +19,9 @@
 #include <string.h>
 
 #include "utf.h"
+#include <tapi.h>
+
+_Static_assert(LINEAGENTSESSIONSTATE_ENDED == 16, "STORE_SESSION_ENDED must match tapi.h");
 
 void store_set_err(struct acd_store *s, const char *fmt, ...)
 {
@@ -23,6 +29,15 @@ void store_set_err(struct acd_store *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof s->err, fmt, ap);
     va_end(ap);
+}
+
+int store_err_newer(struct acd_store *s, int v, int latest)
+{
+    store_set_err(s,
+                  "the database is at schema version %d, newer than this acdproxy knows (%d);"
+                  " use a newer acdproxy",
+                  v, latest);
+    return ST_ERR;
 }
 
 int store_check_str(struct acd_store *s, const char *what, const char *v, size_t cap,
@@ -89,6 +104,50 @@ static bool has_scheme(const char *url, size_t *len)
     return true;
 }
 
+const char *store_url_redact(const char *url, char *out, size_t cap)
+{
+    size_t o = 0, slen;
+    const char *p = url;
+#define PUT(c)                                                                                     \
+    do {                                                                                           \
+        if (o + 1 < cap)                                                                           \
+            out[o++] = (c);                                                                        \
+    } while (0)
+    if (!cap)
+        return out;
+    if (has_scheme(url, &slen)) {
+        /* scheme://user:password@host...: the password goes */
+        const char *auth = url + slen + 3;
+        size_t alen = strcspn(auth, "/?#");
+        const char *at = memchr(auth, '@', alen);
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        for (; p < auth; p++)
+            PUT(*p);
+        if (colon) {
+            for (; p <= colon; p++)
+                PUT(*p);
+            PUT('*');
+            PUT('*');
+            PUT('*');
+            p = at;
+        }
+    }
+    /* ...?password=secret&...: so does this one */
+    while (*p) {
+        if (p > url && (p[-1] == '?' || p[-1] == '&') && !strncmp(p, "password=", 9)) {
+            for (const char *k = "password=***"; *k; k++)
+                PUT(*k);
+            p += 9 + strcspn(p + 9, "&#");
+            continue;
+        }
+        PUT(*p);
+        p++;
+    }
+#undef PUT
+    out[o] = '\0';
+    return out;
+}
+
 /* "mode=ro&busy_timeout=100": options of a sqlite: URL.  0 or -1. */
 static int parse_options(const char *s, struct sqlite_opts *o, char *err, size_t errlen)
 {
@@ -137,8 +196,7 @@ int store_open(const char *url, struct acd_store **out, char *err, size_t errlen
         return ST_ERR;
     }
     if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
-        snprintf(err, errlen, "PostgreSQL store not built yet");
-        return ST_ERR;
+        return store_pg_open(url, out, err, errlen);
     }
     if (strncmp(url, "sqlite:", 7) == 0) {
         const char *p = url + 7;
@@ -206,6 +264,16 @@ void store_rollback(struct acd_store *s)
 uint32_t store_next_handle(struct acd_store *s)
 {
     return s->ops->next_handle(s);
+}
+
+bool store_lost(struct acd_store *s)
+{
+    return s->ops->lost && s->ops->lost(s);
+}
+
+int store_reconnect(struct acd_store *s)
+{
+    return s->ops->reconnect ? s->ops->reconnect(s) : ST_OK;
 }
 
 int store_changed(struct acd_store *s, bool *changed)

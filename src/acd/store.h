@@ -3,9 +3,10 @@
  *
  * acdproxy keeps its ACD model in memory and writes every change through
  * this interface; on start it loads everything back.  store_sqlite.c is the
- * embedded default; a PostgreSQL backend implements the same functions, so
- * nothing here may name SQLite.  A backend is chosen by the URL given to
- * store_open: "sqlite:PATH" or a plain PATH, "postgresql://...".
+ * embedded default; store_pg.c (PostgreSQL, shared by several acdproxy
+ * nodes) implements the same functions, so nothing here may name either.
+ * A backend is chosen by the URL given to store_open: "sqlite:PATH" or a
+ * plain PATH, "postgresql://..." or "postgres://...".
  *
  * Durability: a change made between store_begin and store_commit is on disk
  * when store_commit returns 0.  acdproxy commits many requests in one
@@ -13,7 +14,8 @@
  *
  * Handles (HAGENT, HAGENTSESSION) come from store_next_handle, a counter
  * kept in the store, so they are unique and never reused, also across
- * restarts.  All strings are UTF-8 and NUL-terminated.
+ * restarts and between several processes on one database.  All strings
+ * are UTF-8 and NUL-terminated.
  *
  * Every backend keeps these rules:
  *  - Outside store_begin/store_commit each call is its own transaction.
@@ -39,7 +41,16 @@
  *    pick up store_changed before writing them back, or it may undo an
  *    admin's change (a new PIN, say): check it after store_begin.
  *  - A handle taken in a transaction that is rolled back may come again
- *    (it was never committed, so nobody can have seen it answered).
+ *    (it was never committed, so nobody can have seen it answered), or
+ *    be skipped (PostgreSQL's sequence): handles have gaps.
+ *  - Two sessions of one agent for the same group, line and address that
+ *    are both not ENDED: the second store_session_add (or an update making
+ *    it so) is refused with ST_EXISTS.  Both backends enforce this with a
+ *    partial unique index, so two nodes cannot both create one.
+ *  - ST_CONN: the connection to the database server is lost.  Every call
+ *    then fails with ST_CONN at once until store_reconnect succeeds; an
+ *    open transaction is gone (store_rollback).  A store_commit that
+ *    failed with ST_CONN may or may not have committed.
  *  - Order: agents by id, groups by name, queues and activities by id,
  *    sessions by handle (oldest first).
  *  - A callback of an iteration must not start the same iteration again;
@@ -135,15 +146,30 @@ void store_rollback(struct acd_store *s);
 uint32_t store_next_handle(struct acd_store *s);
 
 /*
- * Did another process (`acdproxy admin`, another acdproxy node on the same
- * database) commit a change since the last call: to the directory (agents,
- * groups, queues, activities), to an agent's state, or to a session?  This
- * connection's own commits do not count.  store_fd gives a descriptor that
- * polls readable when it may have (-1 when the backend has none: poll the
- * function on a timer then).
+ * Did another connection (another process, another node) commit a change
+ * to anything in the store - the directory (agents, groups, queues,
+ * activities), agent states or sessions - since the last call?  Our own
+ * writes do not count; rolled-back ones neither.  Every change committed
+ * by another connection before the call is reported (by this call or an
+ * earlier one); a true may also come when nothing visible changed, so a
+ * reload finding nothing new is normal.  store_fd gives a descriptor that
+ * polls readable when a change may have come (-1 when the backend has
+ * none, or while the connection is lost: call the function on a timer).
  */
 int store_changed(struct acd_store *s, bool *changed);
 int store_fd(struct acd_store *s);
+
+/* Is the connection to the database server lost (see ST_CONN)?  Always
+   false for SQLite. */
+bool store_lost(struct acd_store *s);
+/* Connect again after a loss: one attempt (it may block up to the
+   backend's connect timeout).  ST_OK when connected (at once when nothing
+   was lost), ST_CONN when not yet.  Changes made meanwhile went
+   unnoticed: reload everything afterwards. */
+int store_reconnect(struct acd_store *s);
+
+/* url with any password replaced by "***", for logs.  Returns out. */
+const char *store_url_redact(const char *url, char *out, size_t cap);
 
 /* Iterate: the callback returns 0 to go on, nonzero to stop (that value
    is then returned). */

@@ -43,6 +43,10 @@ struct store_ops {
     int (*sessions)(struct acd_store *s, st_session_fn fn, void *arg);
     int (*session_add)(struct acd_store *s, struct st_session *ss);
     int (*session_update)(struct acd_store *s, const struct st_session *ss);
+
+    /* A backend with a connection to lose (may be NULL: never lost). */
+    bool (*lost)(struct acd_store *s);
+    int (*reconnect)(struct acd_store *s);
 };
 
 struct acd_store {
@@ -62,6 +66,18 @@ int store_check_agent(struct acd_store *s, const struct st_agent *a);
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 
+/* The columns both backends' statements name, in the records' order. */
+#define STORE_AGENT_COLS "handle, id, name, os_user, pin_hash, state, next_state, period, activity"
+#define STORE_SESSION_COLS                                                                         \
+    "handle, agent, group_guid, line, address, state, next_state, start_ms, end_ms, calls, "       \
+    "talk_s, call_s, wrapup_s, longest_answer_s, total_answer_s"
+/* LINEAGENTSESSIONSTATE_ENDED as SQL text (checked against tapi.h in store.c). */
+#define STORE_SESSION_ENDED "16"
+
+/* ST_ERR with the message for a database whose schema version v is newer
+   than latest, the newest this acdproxy knows. */
+int store_err_newer(struct acd_store *s, int v, int latest);
+
 struct sqlite_opts {
     bool readonly; /* open an existing database read-only */
     int busy_ms;   /* how long to wait for another writer's lock */
@@ -70,5 +86,8 @@ struct sqlite_opts {
 /* The SQLite backend. */
 int store_sqlite_open(const char *path, const struct sqlite_opts *opt, struct acd_store **out,
                       char *err, size_t errlen);
+
+/* The PostgreSQL backend: url goes to libpq as it is. */
+int store_pg_open(const char *url, struct acd_store **out, char *err, size_t errlen);
 
 #endif

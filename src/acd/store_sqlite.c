@@ -69,8 +69,7 @@
 #include <sqlite3.h>
 #include <tapi.h>
 
-#define SESSION_ENDED "16"
-_Static_assert(LINEAGENTSESSIONSTATE_ENDED == 16, "SESSION_ENDED must match tapi.h");
+#define SESSION_ENDED STORE_SESSION_ENDED
 
 /* ---- schema -------------------------------------------------------------- */
 
@@ -137,10 +136,8 @@ static const char *const migrations[] = {schema_v1, schema_v2};
 
 /* ---- statements ------------------------------------------------------------ */
 
-#define AGENT_COLS "handle, id, name, os_user, pin_hash, state, next_state, period, activity"
-#define SESSION_COLS                                                                               \
-    "handle, agent, group_guid, line, address, state, next_state, start_ms, end_ms, calls, "       \
-    "talk_s, call_s, wrapup_s, longest_answer_s, total_answer_s"
+#define AGENT_COLS STORE_AGENT_COLS
+#define SESSION_COLS STORE_SESSION_COLS
 
 enum sid {
     S_BEGIN,
@@ -575,11 +572,7 @@ static int read_version(struct sq *s, int *version)
 
 static int newer_err(struct sq *s, int v)
 {
-    store_set_err(&s->base,
-                  "the database is at schema version %d, newer than this acdproxy knows (%d);"
-                  " use a newer acdproxy",
-                  v, SCHEMA_LATEST);
-    return ST_ERR;
+    return store_err_newer(&s->base, v, SCHEMA_LATEST);
 }
 
 /* Bring the schema to SCHEMA_LATEST, in one transaction. */

@@ -11,7 +11,10 @@
  *
  * When tapisrv goes away the library closes our lines (LINE_CLOSE): we
  * shut the app down and reconnect with a backoff of 100 ms doubling to
- * 5 s, and register again.  SIGTERM/SIGINT: answer everything already
+ * 5 s, and register again.  When the store's connection to its database
+ * server is lost (store_lost), requests that write are answered with
+ * LINEERR_RESOURCEUNAVAIL (batch.c) while the loop reconnects the store
+ * with the same backoff and then reloads the model.  SIGTERM/SIGINT: answer everything already
  * queued, close the lines, exit 0.
  */
 #include "tapiloop.h"
@@ -316,10 +319,11 @@ int acd_run(const struct acd_config *cfg)
     ap.cfg = cfg;
     ap.evfd = ap.sigfd = ap.timerfd = -1;
     ap.ready_fd = cfg->ready_fd;
-    char err[512];
+    char err[512], shown[sizeof cfg->db]; /* the URL without its password */
+    store_url_redact(cfg->db, shown, sizeof shown);
     int rc = store_open(cfg->db, &ap.st, err, sizeof err);
     if (rc) {
-        log_error("cannot open the store '%s': %s", cfg->db, err);
+        log_error("cannot open the store '%s': %s", shown, err);
         return 1;
     }
     if (pin_init())
@@ -328,13 +332,13 @@ int acd_run(const struct acd_config *cfg)
     auth_init(&ap.core.auth, cfg->sup_group);
     rc = model_load(&ap.core.m, ap.st);
     if (rc) {
-        log_error("cannot load the model from '%s': %s", cfg->db, store_errmsg(ap.st));
+        log_error("cannot load the model from '%s': %s", shown, store_errmsg(ap.st));
         model_free(&ap.core.m);
         auth_free(&ap.core.auth);
         store_close(ap.st);
         return 1;
     }
-    log_info("store '%s': %u agent(s), %u group(s), %u queue(s), %u session(s)", cfg->db,
+    log_info("store '%s': %u agent(s), %u group(s), %u queue(s), %u session(s)", shown,
              ap.core.m.nagents, ap.core.m.ngroups, ap.core.m.nqueues, ap.core.m.nsess);
     ap.items = calloc(cfg->batch, sizeof *ap.items);
     if (!ap.items || setup_fds(&ap)) {
@@ -342,10 +346,22 @@ int acd_run(const struct acd_config *cfg)
         rc = 1;
         goto out;
     }
-    int backoff = BACKOFF_MIN_MS;
-    int64_t retry_at = 0;
-    bool warned = false;
+    int backoff = BACKOFF_MIN_MS, st_backoff = BACKOFF_MIN_MS;
+    int64_t retry_at = 0, st_retry_at = 0;
+    bool warned = false, st_down = false;
     while (!ap.stopping) {
+        if (st_down && mono_ms() >= st_retry_at) {
+            if (store_reconnect(ap.st) == ST_OK) {
+                log_info("store connection back; reloading the model");
+                st_down = false;
+                st_backoff = BACKOFF_MIN_MS;
+                ap.core.need_reload = true;
+                check_directory(&ap);
+            } else {
+                st_retry_at = mono_ms() + st_backoff;
+                st_backoff = st_backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : st_backoff * 2;
+            }
+        }
         if (!ap.connected && mono_ms() >= retry_at) {
             if (connect_tapi(&ap)) {
                 backoff = BACKOFF_MIN_MS;
@@ -375,6 +391,11 @@ int acd_run(const struct acd_config *cfg)
             int64_t left = retry_at - mono_ms();
             timeout = left < 0 ? 0 : (int)left;
         }
+        if (st_down) {
+            int64_t left = st_retry_at - mono_ms();
+            int t = left < 0 ? 0 : (int)left;
+            timeout = timeout < 0 || t < timeout ? t : timeout;
+        }
         int k = poll(p, (nfds_t)np, timeout);
         if (k < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
@@ -394,12 +415,19 @@ int acd_run(const struct acd_config *cfg)
             uint64_t ticks;
             ssize_t r = read(ap.timerfd, &ticks, sizeof ticks);
             (void)r;
-            check_directory(&ap);
+            if (!st_down) /* nothing to read until the store is back */
+                check_directory(&ap);
         }
         if (sfd >= 0 && p[2].revents)
             check_directory(&ap);
         if (ap.connected && p[np - 1].revents)
             drain(&ap);
+        if (!st_down && store_lost(ap.st)) {
+            log_warn("lost the store's database connection (%s); reconnecting every %d..%d ms",
+                     store_errmsg(ap.st), BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+            st_down = true;
+            st_retry_at = mono_ms() + st_backoff;
+        }
         if (ap.lost) {
             log_warn("tapisrv went away; reconnecting");
             disconnect(&ap, false);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "pgtest.h"
 
 #define START_MS 10000
 #define STOP_MS 10000
@@ -55,8 +56,18 @@ int acdt_store(char *url, size_t cap, const char *dir, const char *name)
         int n = snprintf(url, cap, "%s/%s.db", dir, name);
         return n > 0 && (size_t)n < cap ? 0 : -1;
     }
+    if (strcmp(acdt_store_kind(), "pg") == 0)
+        return pgtest_create_db(url, cap, name);
     fprintf(stderr, "acdharness: unknown TAPIX_TEST_STORE '%s'\n", acdt_store_kind());
     return -1;
+}
+
+int acdt_store_readonly(char *url, size_t cap, const char *store)
+{
+    int n = strcmp(acdt_store_kind(), "pg") == 0
+                ? snprintf(url, cap, "%s&options=-c%%20default_transaction_read_only%%3Don", store)
+                : snprintf(url, cap, "sqlite:%s?mode=ro", store);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
 static int spawn(struct acdp *p, char *const extra[])

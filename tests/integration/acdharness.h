@@ -27,10 +27,16 @@ struct acdp {
  * The store for a test's acdproxy: a fresh, empty one called `name`,
  * written as a --db argument into url.  By default a SQLite file DIR/NAME.db;
  * the suites run again on other backends chosen by $TAPIX_TEST_STORE
- * ("sqlite", the default).  Nodes that share a store pass the same url.
+ * ("sqlite", the default; "pg": a fresh database on the server
+ * $TAPIX_TEST_PG, see pgtest.h).  Nodes that share a store pass the same url.
  * Returns 0, or -1 (url too small, or the backend is unavailable).
  */
 int acdt_store(char *url, size_t cap, const char *dir, const char *name);
+
+/* The same store opened read-only: "sqlite:PATH?mode=ro", or on PostgreSQL
+   the URL with default_transaction_read_only on (as a hot standby is).
+   0 or -1 (url too small). */
+int acdt_store_readonly(char *url, size_t cap, const char *store);
 
 /* The backend the suite runs on: "sqlite" unless $TAPIX_TEST_STORE says otherwise. */
 const char *acdt_store_kind(void);

@@ -5,8 +5,10 @@
  * answers what is pending and exits 0; a restarted tapisrv is found again
  * and the 20 types are registered anew without help; a store that cannot
  * be written refuses changes with LINEERR_RESOURCEUNAVAIL and still serves
- * reads.  Each test has its own tapisrv (on a socket path that survives its
- * restart) and its own store.
+ * reads; on PostgreSQL, a database server that crashes and comes back
+ * costs RESOURCEUNAVAIL answers meanwhile, never a hang or an acknowledged
+ * session.  Each test has its own tapisrv (on a socket path that survives
+ * its restart) and its own store.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +33,7 @@
 #define NLINES 8
 
 struct world {
-    char dir[64], sock[128], db[128], log[128];
+    char dir[64], sock[128], db[256], log[128];
     pid_t srv;
     struct acdp *acd;
     HLINEAPP app;
@@ -117,6 +120,19 @@ static void session_info(struct world *w, HAGENTSESSION s, DWORD *state, DWORD *
     assert_int_equal(call(w, lineGetAgentSessionInfo(w->line[0], s, &si)), 0);
     *state = si.dwAgentSessionState;
     *next = si.dwNextAgentSessionState;
+}
+
+/* How many sessions agent a has (lineGetAgentSessionList on line 0). */
+static DWORD session_count(struct world *w, HAGENT a)
+{
+    union {
+        LINEAGENTSESSIONLIST l;
+        char b[1024];
+    } sl;
+    memset(&sl, 0, sizeof sl);
+    sl.l.dwTotalSize = sizeof sl;
+    assert_int_equal(call(w, lineGetAgentSessionList(w->line[0], a, &sl.l)), 0);
+    return sl.l.dwNumEntries;
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -269,14 +285,14 @@ static void readonly_store(void **state)
 {
     (void)state;
     struct world w;
-    char url[200];
+    char url[256];
     char dir[64];
     /* seed first (world_up adds the directory), then restart read-only */
     assert_int_equal(world_up(&w, NULL), 0);
     HAGENT a = agent(&w, "1001");
     assert_int_equal(acdp_stop(w.acd), 0);
     snprintf(dir, sizeof dir, "%s", w.dir);
-    snprintf(url, sizeof url, "sqlite:%s?mode=ro", w.db);
+    assert_int_equal(acdt_store_readonly(url, sizeof url, w.db), 0);
     snprintf(w.acd->db, sizeof w.acd->db, "%s", url);
     assert_int_equal(acdp_restart(w.acd), 0);
     lineShutdown(w.app);
@@ -294,14 +310,103 @@ static void readonly_store(void **state)
     /* nothing changed in memory either */
     assert_int_equal(call(&w, lineGetAgentInfo(w.line[0], a, &ai)), 0);
     assert_int_equal(ai.dwAgentState, LINEAGENTSTATEEX_NOTREADY);
-    union {
-        LINEAGENTSESSIONLIST l;
-        char b[1024];
-    } sl;
-    memset(&sl, 0, sizeof sl);
-    sl.l.dwTotalSize = sizeof sl;
-    assert_int_equal(call(&w, lineGetAgentSessionList(w.line[0], a, &sl.l)), 0);
-    assert_int_equal(sl.l.dwNumEntries, 0);
+    assert_int_equal(session_count(&w, a), 0);
+    assert_int_equal(acdp_stop(w.acd), 0);
+    world_down(&w);
+}
+
+/* scripts/pg-test.sh CMD on the test server's directory ($TAPIX_TEST_PG_DIR,
+   set by run-tests.sh).  0 when it succeeded. */
+static int pg_server(const char *cmd, const char *mode)
+{
+    const char *dir = getenv("TAPIX_TEST_PG_DIR");
+    if (!dir || !*dir)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "scripts/pg-test.sh", cmd, dir, mode, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    if (pid < 0 || wait_child(pid, &st, now_ms() + 90000))
+        return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* The database server crashes (pg_ctl stop -m immediate) and comes back:
+   requests that write meanwhile get RESOURCEUNAVAIL at once, reads are
+   served, acdproxy reconnects by itself, and every session acknowledged
+   before the crash is still there, also after a restart of acdproxy. */
+static void database_server_restart(void **state)
+{
+    (void)state;
+    if (strcmp(acdt_store_kind(), "pg") != 0) {
+        print_message("[   INFO   ] database server restart: skipped on SQLite (no server)\n");
+        return;
+    }
+    if (!getenv("TAPIX_TEST_PG_DIR"))
+        fail_msg("TAPIX_TEST_PG_DIR (the test server's directory) is not set");
+    struct world w;
+    assert_int_equal(world_up(&w, NULL), 0);
+    HAGENT a = agent(&w, "1001");
+    HAGENTSESSION s1 = 0, s2 = 0, s3 = 0;
+    assert_int_equal(call(&w, lineCreateAgentSessionA(w.line[0], a, NULL, 0, &w.sales, &s1)), 0);
+    assert_int_equal(
+        call(&w, lineSetAgentSessionState(w.line[0], s1, LINEAGENTSESSIONSTATE_READY, 0)), 0);
+    int down = pg_server("stop", "immediate");
+    if (down)
+        pg_server("start", NULL);
+    assert_int_equal(down, 0);
+    /* writes are refused, none waits for the server; reads still work */
+    int64_t t0 = now_ms();
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(
+            call(&w, lineSetAgentSessionState(w.line[0], s1, LINEAGENTSESSIONSTATE_NOTREADY, 0)),
+            (LONG)LINEERR_RESOURCEUNAVAIL);
+        HAGENTSESSION none = 0;
+        assert_int_equal(
+            call(&w, lineCreateAgentSessionA(w.line[1], a, NULL, 0, &w.support, &none)),
+            (LONG)LINEERR_RESOURCEUNAVAIL);
+        assert_int_equal(none, 0);
+        DWORD st, nx;
+        session_info(&w, s1, &st, &nx);
+        assert_int_equal(st, LINEAGENTSESSIONSTATE_READY);
+    }
+    print_message("[   INFO   ] 15 requests with the database down answered in %lld ms\n",
+                  (long long)(now_ms() - t0));
+    int up = pg_server("start", NULL);
+    assert_int_equal(up, 0);
+    /* back by itself (backoff at most 5 s): the first write that succeeds */
+    int64_t deadline = now_ms() + 30000;
+    LONG rc;
+    int refused = 0;
+    while ((rc = call(&w, lineCreateAgentSessionA(w.line[2], a, NULL, 0, &w.sales, &s2))) != 0 &&
+           ms_left(deadline)) {
+        assert_int_equal(rc, (LONG)LINEERR_RESOURCEUNAVAIL);
+        refused++;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(rc, 0);
+    print_message("[   INFO   ] service back after %lld ms (%d more refusal(s))\n",
+                  (long long)(now_ms() - t0), refused);
+    assert_true(s2 > s1);
+    assert_int_equal(
+        call(&w, lineSetAgentSessionState(w.line[0], s1, LINEAGENTSESSIONSTATE_NOTREADY, 0)), 0);
+    assert_int_equal(call(&w, lineCreateAgentSessionA(w.line[3], a, NULL, 0, &w.support, &s3)), 0);
+    /* everything acknowledged is in the store */
+    assert_int_equal(acdp_stop(w.acd), 0);
+    assert_int_equal(acdp_restart(w.acd), 0);
+    lineShutdown(w.app);
+    assert_int_equal(open_app(&w), 0);
+    DWORD st, nx;
+    session_info(&w, s1, &st, &nx);
+    assert_int_equal(st, LINEAGENTSESSIONSTATE_NOTREADY);
+    session_info(&w, s2, &st, &nx);
+    assert_int_equal(st, LINEAGENTSESSIONSTATE_NOTREADY);
+    session_info(&w, s3, &st, &nx);
+    assert_int_equal(st, LINEAGENTSESSIONSTATE_NOTREADY);
+    assert_int_equal(session_count(&w, a), 3);
     assert_int_equal(acdp_stop(w.acd), 0);
     world_down(&w);
 }
@@ -309,7 +414,7 @@ static void readonly_store(void **state)
 static int lc_setup(void **state)
 {
     (void)state;
-    watchdog_arm(60, "a test_acd_lifecycle test");
+    watchdog_arm(120, "a test_acd_lifecycle test");
     return 0;
 }
 
@@ -319,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sessions_survive_sigkill, lc_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(sigterm_answers_and_exits_0, lc_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(tapisrv_restart_reregisters, lc_setup, wd_teardown),
+        cmocka_unit_test_setup_teardown(database_server_restart, lc_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(readonly_store, lc_setup, wd_teardown),
     };
     return cmocka_run_group_tests_name("acd_lifecycle", tests, NULL, NULL);
