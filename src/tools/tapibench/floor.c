@@ -12,9 +12,9 @@
  * write them with one write() per batch: the cheapest correct relay.
  *
  * fdatasync floor: write 4 KiB and fdatasync, in a file in the database's
- * directory.  The file is preallocated and synced first and the writes
- * cycle through its first MiB (as SQLite's WAL does after a checkpoint), so
- * each fdatasync flushes data, not a growing file's metadata.
+ * directory (for PostgreSQL: the directory holding its data directory).  The file is preallocated
+ * and synced first and the writes cycle through its first MiB (as SQLite's WAL does after a
+ * checkpoint), so each fdatasync flushes data, not a growing file's metadata.
  */
 #include "tapibench.h"
 
@@ -284,10 +284,13 @@ double tb_relay_throughput(struct tb_relay *r, int n, int window)
     return n / ((tb_now_us() - t0) / 1e6);
 }
 
-int tb_fsync_latency(int n, double *lat)
+int tb_fsync_latency(const char *dir, int n, double *lat)
 {
-    char path[PATH_MAX];
-    tb_path(path, sizeof path, "fsync.tmp");
+    char path[PATH_MAX + 16];
+    if (dir)
+        snprintf(path, sizeof path, "%s/fsync.tmp", dir);
+    else
+        tb_path(path, sizeof path, "fsync.tmp");
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
