@@ -18,6 +18,7 @@
 #include "tapibench.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,17 +65,26 @@ static void last_line(const char *path, char *why, size_t cap)
     fclose(f);
 }
 
+/* The postmaster's pid from its pid file; 0 if there is none yet.
+ * Async-signal-safe (open/read, no stdio): a signal can come while
+ * pg-test.sh start is still waiting for the server. */
 static pid_t read_postmaster(void)
 {
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/data/postmaster.pid", g_pgdir);
-    FILE *f = fopen(path, "re");
+    char path[PATH_MAX + 32], buf[32];
+    size_t dl = strlen(g_pgdir);
+    static const char name[] = "/data/postmaster.pid";
+    if (dl + sizeof name > sizeof path)
+        return 0;
+    memcpy(path, g_pgdir, dl);
+    memcpy(path + dl, name, sizeof name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
     long pid = 0;
-    if (f) {
-        if (fscanf(f, "%ld", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
+    for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+        pid = pid * 10 + (buf[i] - '0');
     return (pid_t)pid;
 }
 
@@ -151,6 +161,8 @@ static void wait_gone(pid_t pid, int ms)
 void tb_pg_kill_now(void)
 {
     pid_t pid = g_postmaster;
+    if (pid <= 0 && g_have_dir)
+        pid = read_postmaster();
     if (pid > 0) {
         kill(pid, SIGQUIT);
         wait_gone(pid, 5000);
