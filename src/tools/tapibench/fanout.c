@@ -24,11 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #define API_22 0x00020002u
-#define READY_MARK 0xffffffffu
 
 struct tb_monitors {
     int n;
@@ -64,7 +62,7 @@ int tb_monitor_main(int argc, char **argv)
         lineShutdown(app);
         return 1;
     }
-    uint32_t mark = READY_MARK;
+    uint32_t mark = TB_READY_MARK;
     if (tb_write_all(fd, &mark, sizeof mark) < 0) {
         lineShutdown(app);
         return 1;
@@ -109,25 +107,18 @@ static struct tb_monitors *start(int n, int line, const char *sock)
     }
     for (int i = 0; i < n; i++)
         m->fd[i] = -1;
-    char log[PATH_MAX], fdarg[16], linearg[16];
+    char log[PATH_MAX], linearg[16];
     tb_path(log, sizeof log, "monitor.log");
     snprintf(linearg, sizeof linearg, "%d", line);
     for (int i = 0; i < n; i++, m->n++) {
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-            goto fail;
-        snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
-        char *args[] = {(char *)"--fanout-monitor", fdarg, linearg, (char *)sock, NULL};
-        m->pid[i] = tb_spawn_self(args, sv[1], log);
-        close(sv[1]);
-        m->fd[i] = sv[0];
+        char *args[] = {linearg, (char *)sock, NULL};
+        m->pid[i] = tb_spawn_role("--fanout-monitor", args, log, &m->fd[i]);
         if (m->pid[i] < 0)
             goto fail;
     }
     double deadline = tb_now_us() + 30e6;
     for (int i = 0; i < n; i++) {
-        uint32_t mark = 0;
-        if (tb_read_full(m->fd[i], &mark, sizeof mark, deadline) < 0 || mark != READY_MARK) {
+        if (tb_await_ready(m->fd[i], deadline) < 0) {
             fprintf(stderr, "tapibench: monitor %d did not start\n", i);
             goto fail;
         }
@@ -191,18 +182,7 @@ void tb_monitors_stop(struct tb_monitors *m)
         return;
     uint32_t cmd[2] = {0, 0};
     for (int i = 0; i < m->n; i++)
-        if (m->fd[i] >= 0) {
-            if (tb_write_all(m->fd[i], cmd, sizeof cmd) == 0) {
-                /* let it lineShutdown cleanly; EOF on its end means it exited */
-                char c;
-                double dl = tb_now_us() + 2e6;
-                (void)tb_read_full(m->fd[i], &c, 1, dl);
-            }
-            close(m->fd[i]);
-        }
-    for (int i = 0; i < m->n; i++)
-        if (m->pid[i] > 0)
-            tb_stop(m->pid[i]);
+        tb_role_stop(m->fd[i], m->pid[i], cmd, sizeof cmd);
     free(m->fd);
     free(m->pid);
     free(m);

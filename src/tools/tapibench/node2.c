@@ -20,10 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define READY_MARK 0xffffffffu
 #define DONE 1u
 #define ENDED 2u
 #define MAX_REQ 4
@@ -42,7 +40,7 @@ int tb_requester_main(int argc, char **argv)
     struct tb_env *e = tb_env_attach(argv[3], atoi(argv[4]), atoi(argv[5]));
     if (!e)
         return 1;
-    uint32_t mark = READY_MARK;
+    uint32_t mark = TB_READY_MARK;
     int rc = tb_write_all(fd, &mark, sizeof mark) < 0;
     while (!rc) {
         /* base, n, window */
@@ -68,27 +66,21 @@ struct tb_requesters *tb_requesters_start(const char *const socks[], int n, int 
         free(r);
         return NULL;
     }
-    char log[PATH_MAX], fdarg[16], garg[16], aarg[16];
+    char log[PATH_MAX], garg[16], aarg[16];
     tb_path(log, sizeof log, "requester.log");
     snprintf(garg, sizeof garg, "%d", groups);
     snprintf(aarg, sizeof aarg, "%d", agents);
-    for (int i = 0; i < n; i++, r->n++) {
-        int sv[2];
+    for (int i = 0; i < n; i++)
         r->fd[i] = -1;
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-            goto fail;
-        snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
-        char *args[] = {(char *)"--node-requester", fdarg, (char *)socks[i], garg, aarg, NULL};
-        r->pid[i] = tb_spawn_self(args, sv[1], log);
-        close(sv[1]);
-        r->fd[i] = sv[0];
+    for (int i = 0; i < n; i++, r->n++) {
+        char *args[] = {(char *)socks[i], garg, aarg, NULL};
+        r->pid[i] = tb_spawn_role("--node-requester", args, log, &r->fd[i]);
         if (r->pid[i] < 0)
             goto fail;
     }
     double deadline = tb_now_us() + 60e6;
     for (int i = 0; i < n; i++) {
-        uint32_t mark = 0;
-        if (tb_read_full(r->fd[i], &mark, sizeof mark, deadline) < 0 || mark != READY_MARK) {
+        if (tb_await_ready(r->fd[i], deadline) < 0) {
             fprintf(stderr, "tapibench: requester %d did not start\n", i);
             goto fail;
         }
@@ -136,16 +128,6 @@ void tb_requesters_stop(struct tb_requesters *r)
         return;
     int32_t cmd[3] = {0, 0, 0};
     for (int i = 0; i < r->n; i++)
-        if (r->fd[i] >= 0) {
-            if (tb_write_all(r->fd[i], cmd, sizeof cmd) == 0) {
-                /* let it lineShutdown cleanly; EOF on its end means it exited */
-                char c;
-                (void)tb_read_full(r->fd[i], &c, 1, tb_now_us() + 2e6);
-            }
-            close(r->fd[i]);
-        }
-    for (int i = 0; i < r->n; i++)
-        if (r->pid[i] > 0)
-            tb_stop(r->pid[i]);
+        tb_role_stop(r->fd[i], r->pid[i], cmd, sizeof cmd);
     free(r);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -585,4 +586,45 @@ int tb_run_cmd(char *const argv[], const char *outpath, const char *errpath, int
     }
     tb_untrack(pid);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+pid_t tb_spawn_role(const char *role, char *const args[], const char *logpath, int *fd)
+{
+    int sv[2];
+    *fd = -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return -1;
+    char fdarg[16];
+    snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
+    char *av[16];
+    int n = 0;
+    av[n++] = (char *)role;
+    av[n++] = fdarg;
+    for (int i = 0; args[i] && n < 15; i++)
+        av[n++] = args[i];
+    av[n] = NULL;
+    pid_t pid = tb_spawn_self(av, sv[1], logpath);
+    close(sv[1]);
+    *fd = sv[0];
+    return pid;
+}
+
+int tb_await_ready(int fd, double deadline)
+{
+    uint32_t mark = 0;
+    return tb_read_full(fd, &mark, sizeof mark, deadline) < 0 || mark != TB_READY_MARK ? -1 : 0;
+}
+
+void tb_role_stop(int fd, pid_t pid, const void *quit, size_t n)
+{
+    if (fd >= 0) {
+        if (tb_write_all(fd, quit, n) == 0) {
+            /* let it lineShutdown cleanly; EOF on its end means it exited */
+            char c;
+            (void)tb_read_full(fd, &c, 1, tb_now_us() + 2e6);
+        }
+        close(fd);
+    }
+    if (pid > 0)
+        tb_stop(pid);
 }

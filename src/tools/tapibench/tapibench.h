@@ -72,6 +72,16 @@ pid_t tb_spawn_ready_ms(char *const argv[], const char *logpath, int timeout_ms)
 /* Fork+exec this binary with args (argv[1..]); keep_fd stays open in the
  * child, stderr to logpath.  Tracked; dies with the parent. */
 pid_t tb_spawn_self(char *const args[], int keep_fd, const char *logpath);
+/* A child role: this binary re-executed as "role FD args...", FD its end
+ * of a control socket pair, ours into *fd.  Tracked.  The pid or -1. */
+pid_t tb_spawn_role(const char *role, char *const args[], const char *logpath, int *fd);
+/* What a child role sends on its control socket once it is ready. */
+#define TB_READY_MARK 0xffffffffu
+/* Wait (until deadline, tb_now_us) for TB_READY_MARK on fd.  0/-1. */
+int tb_await_ready(int fd, double deadline);
+/* Send a child role its quit command (quit, n bytes), give it 2 s to exit
+ * cleanly (EOF on fd), close fd, then tb_stop it. */
+void tb_role_stop(int fd, pid_t pid, const void *quit, size_t n);
 /* Run the sqlite3 shell on db with sql on its stdin.  0 or -1. */
 int tb_run_sql(const char *db, const char *sql);
 /* VmRSS and VmHWM of a process, KiB.  0 or -1. */
