@@ -10,6 +10,11 @@
  * monitor counts LINE_AGENTSESSIONSTATUS messages of that session whose
  * status is exactly STATE, dequeued with lineGetMessage, until it has
  * target of them; it answers its count.  (0, 0) or EOF: lineShutdown, exit.
+ *
+ * A stamped monitor ("--fanout-monitor FD LINE SOCK", the two-node
+ * scenario) talks to the tapisrv at SOCK and also sends, for every message
+ * it counts, the time (tb_now_us, CLOCK_MONOTONIC: one clock for all
+ * processes) at which lineGetMessage returned it.
  */
 #include "tapibench.h"
 
@@ -19,11 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #define API_22 0x00020002u
-#define READY_MARK 0xffffffffu
 
 struct tb_monitors {
     int n;
@@ -32,52 +35,15 @@ struct tb_monitors {
     uint32_t target;
 };
 
-static int xwrite(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Read exactly n bytes, waiting at most until deadline (us, tb_now_us). */
-static int xread(int fd, void *p, size_t n, double deadline)
-{
-    char *c = p;
-    while (n) {
-        int left = deadline > 0 ? (int)((deadline - tb_now_us()) / 1000) : -1;
-        if (deadline > 0 && left <= 0)
-            return -1;
-        struct pollfd pfd = {fd, POLLIN, 0};
-        int r = poll(&pfd, 1, left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        ssize_t k = read(fd, c, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        c += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 int tb_monitor_main(int argc, char **argv)
 {
     if (argc < 4)
         return 2;
     int fd = atoi(argv[2]);
     DWORD line = (DWORD)atoi(argv[3]);
+    int stamped = argc > 4;
+    if (stamped)
+        setenv("TAPI_SERVER", argv[4], 1);
     HLINEAPP app;
     HLINE h;
     DWORD nlines = 0, ver = API_22;
@@ -96,14 +62,14 @@ int tb_monitor_main(int argc, char **argv)
         lineShutdown(app);
         return 1;
     }
-    uint32_t mark = READY_MARK;
-    if (xwrite(fd, &mark, sizeof mark) < 0) {
+    uint32_t mark = TB_READY_MARK;
+    if (tb_write_all(fd, &mark, sizeof mark) < 0) {
         lineShutdown(app);
         return 1;
     }
     for (;;) {
         uint32_t cmd[2];
-        if (xread(fd, cmd, sizeof cmd, 0) < 0 || !cmd[1])
+        if (tb_read_full(fd, cmd, sizeof cmd, 0) < 0 || !cmd[1])
             break;
         uint32_t count = 0;
         double deadline = tb_now_us() + 60e6;
@@ -111,18 +77,22 @@ int tb_monitor_main(int argc, char **argv)
             LINEMESSAGE m;
             if (lineGetMessage(app, &m, 100))
                 continue;
-            if (m.dwMessageID == LINE_AGENTSESSIONSTATUS && (uint32_t)m.dwParam1 == cmd[0] &&
-                m.dwParam2 == LINEAGENTSESSIONSTATUS_STATE)
-                count++;
+            double t = tb_now_us();
+            if (m.dwMessageID != LINE_AGENTSESSIONSTATUS || (uint32_t)m.dwParam1 != cmd[0] ||
+                m.dwParam2 != LINEAGENTSESSIONSTATUS_STATE)
+                continue;
+            count++;
+            if (stamped && tb_write_all(fd, &t, sizeof t) < 0)
+                break;
         }
-        if (xwrite(fd, &count, sizeof count) < 0)
+        if (tb_write_all(fd, &count, sizeof count) < 0)
             break;
     }
     lineShutdown(app);
     return 0;
 }
 
-struct tb_monitors *tb_monitors_start(int n, int line)
+static struct tb_monitors *start(int n, int line, const char *sock)
 {
     struct tb_monitors *m = calloc(1, sizeof *m);
     if (!m)
@@ -137,25 +107,18 @@ struct tb_monitors *tb_monitors_start(int n, int line)
     }
     for (int i = 0; i < n; i++)
         m->fd[i] = -1;
-    char log[PATH_MAX], fdarg[16], linearg[16];
+    char log[PATH_MAX], linearg[16];
     tb_path(log, sizeof log, "monitor.log");
     snprintf(linearg, sizeof linearg, "%d", line);
     for (int i = 0; i < n; i++, m->n++) {
-        int sv[2];
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-            goto fail;
-        snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
-        char *args[] = {(char *)"--fanout-monitor", fdarg, linearg, NULL};
-        m->pid[i] = tb_spawn_self(args, sv[1], log);
-        close(sv[1]);
-        m->fd[i] = sv[0];
+        char *args[] = {linearg, (char *)sock, NULL};
+        m->pid[i] = tb_spawn_role("--fanout-monitor", args, log, &m->fd[i]);
         if (m->pid[i] < 0)
             goto fail;
     }
     double deadline = tb_now_us() + 30e6;
     for (int i = 0; i < n; i++) {
-        uint32_t mark = 0;
-        if (xread(m->fd[i], &mark, sizeof mark, deadline) < 0 || mark != READY_MARK) {
+        if (tb_await_ready(m->fd[i], deadline) < 0) {
             fprintf(stderr, "tapibench: monitor %d did not start\n", i);
             goto fail;
         }
@@ -167,12 +130,27 @@ fail:
     return NULL;
 }
 
+struct tb_monitors *tb_monitors_start(int n, int line)
+{
+    return start(n, line, NULL);
+}
+
+struct tb_monitors *tb_monitors_start_stamped(const char *sock, int line)
+{
+    return start(1, line, sock);
+}
+
+int tb_monitors_stamp(struct tb_monitors *m, int timeout_ms, double *t)
+{
+    return tb_read_full(m->fd[0], t, sizeof *t, tb_now_us() + timeout_ms * 1e3);
+}
+
 int tb_monitors_begin(struct tb_monitors *m, uint32_t session, int target)
 {
     uint32_t cmd[2] = {session, (uint32_t)target};
     m->target = (uint32_t)target;
     for (int i = 0; i < m->n; i++)
-        if (xwrite(m->fd[i], cmd, sizeof cmd) < 0)
+        if (tb_write_all(m->fd[i], cmd, sizeof cmd) < 0)
             return -1;
     return 0;
 }
@@ -184,7 +162,7 @@ int tb_monitors_wait(struct tb_monitors *m, int timeout_ms, long *min)
     *min = -1;
     for (int i = 0; i < m->n; i++) {
         uint32_t count = 0;
-        if (xread(m->fd[i], &count, sizeof count, deadline) < 0) {
+        if (tb_read_full(m->fd[i], &count, sizeof count, deadline) < 0) {
             fprintf(stderr, "tapibench: monitor %d: no count within %d ms\n", i, timeout_ms);
             return -1;
         }
@@ -204,18 +182,7 @@ void tb_monitors_stop(struct tb_monitors *m)
         return;
     uint32_t cmd[2] = {0, 0};
     for (int i = 0; i < m->n; i++)
-        if (m->fd[i] >= 0) {
-            if (xwrite(m->fd[i], cmd, sizeof cmd) == 0) {
-                /* let it lineShutdown cleanly; EOF on its end means it exited */
-                char c;
-                double dl = tb_now_us() + 2e6;
-                (void)xread(m->fd[i], &c, 1, dl);
-            }
-            close(m->fd[i]);
-        }
-    for (int i = 0; i < m->n; i++)
-        if (m->pid[i] > 0)
-            tb_stop(m->pid[i]);
+        tb_role_stop(m->fd[i], m->pid[i], cmd, sizeof cmd);
     free(m->fd);
     free(m->pid);
     free(m);

@@ -12,9 +12,9 @@
  * write them with one write() per batch: the cheapest correct relay.
  *
  * fdatasync floor: write 4 KiB and fdatasync, in a file in the database's
- * directory.  The file is preallocated and synced first and the writes
- * cycle through its first MiB (as SQLite's WAL does after a checkpoint), so
- * each fdatasync flushes data, not a growing file's metadata.
+ * directory (for PostgreSQL: the directory holding its data directory).  The file is preallocated
+ * and synced first and the writes cycle through its first MiB (as SQLite's WAL does after a
+ * checkpoint), so each fdatasync flushes data, not a growing file's metadata.
  */
 #include "tapibench.h"
 
@@ -39,20 +39,6 @@ struct tb_relay {
     struct tb_sizes sz;
     uint8_t *in, *out;
 };
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -144,7 +130,7 @@ static void echo_main(void *arg)
         o.len = 0;
         if (pump(&s, emit, &o) < 0)
             _exit(0);
-        if (o.len && write_all(c->a, o.p, o.len) < 0)
+        if (o.len && tb_write_all(c->a, o.p, o.len) < 0)
             _exit(0);
         if (o.len > BUFSZ)
             _exit(1);
@@ -172,14 +158,14 @@ static void relay_main(void *arg)
             oa.len = 0;
             if (pump(&sa, emit, &oa) < 0)
                 _exit(0);
-            if (oa.len && write_all(c->b, oa.p, oa.len) < 0)
+            if (oa.len && tb_write_all(c->b, oa.p, oa.len) < 0)
                 _exit(0);
         }
         if (pf[1].revents) {
             ob.len = 0;
             if (pump(&sb, emit, &ob) < 0)
                 _exit(0);
-            if (ob.len && write_all(c->a, ob.p, ob.len) < 0)
+            if (ob.len && tb_write_all(c->a, ob.p, ob.len) < 0)
                 _exit(0);
         }
     }
@@ -249,7 +235,7 @@ int tb_relay_latency(struct tb_relay *r, int n, double *lat)
     for (int i = 0; i < n; i++) {
         double t0 = tb_now_us();
         size_t len = frame(r->out, r->sz.req, 8, (uint32_t)i + 1);
-        if (write_all(r->fd, r->out, len) < 0)
+        if (tb_write_all(r->fd, r->out, len) < 0)
             return -1;
         int got = 0;
         while (!got)
@@ -268,7 +254,7 @@ double tb_relay_throughput(struct tb_relay *r, int n, int window)
     size_t len = 0;
     while (sent < window && sent < n)
         len += frame(r->out + len, r->sz.req, 8, (uint32_t)++sent);
-    if (write_all(r->fd, r->out, len) < 0)
+    if (tb_write_all(r->fd, r->out, len) < 0)
         return -1;
     while (done < n) {
         int got = 0;
@@ -278,16 +264,19 @@ double tb_relay_throughput(struct tb_relay *r, int n, int window)
         len = 0;
         for (int k = 0; k < got && sent < n; k++)
             len += frame(r->out + len, r->sz.req, 8, (uint32_t)++sent);
-        if (len && write_all(r->fd, r->out, len) < 0)
+        if (len && tb_write_all(r->fd, r->out, len) < 0)
             return -1;
     }
     return n / ((tb_now_us() - t0) / 1e6);
 }
 
-int tb_fsync_latency(int n, double *lat)
+int tb_fsync_latency(const char *dir, int n, double *lat)
 {
-    char path[PATH_MAX];
-    tb_path(path, sizeof path, "fsync.tmp");
+    char path[PATH_MAX + 16];
+    if (dir)
+        snprintf(path, sizeof path, "%s/fsync.tmp", dir);
+    else
+        tb_path(path, sizeof path, "fsync.tmp");
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
@@ -356,7 +345,7 @@ static void fan_reader_main(void *arg)
             if (buf[off + 4] == 2) {
                 uint8_t ack[4];
                 put32(ack, count);
-                if (write_all(fd, ack, sizeof ack) < 0)
+                if (tb_write_all(fd, ack, sizeof ack) < 0)
                     _exit(0);
                 count = 0;
             }
@@ -413,7 +402,7 @@ double tb_fan_run(struct tb_fan *f, int msgs)
         for (int j = 0; j < k; j++)
             len += frame(f->out + len, f->size, sent + j + 1 == msgs ? 2 : 1, (uint32_t)(sent + j));
         for (int i = 0; i < f->n; i++)
-            if (write_all(f->fd[i], f->out, len) < 0)
+            if (tb_write_all(f->fd[i], f->out, len) < 0)
                 return -1;
         sent += k;
     }

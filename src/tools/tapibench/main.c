@@ -18,7 +18,13 @@
  *   5. scale: 100k agents and 1M sessions (--quick: 10k / 100k) created
  *      through the API on a fresh tapisrv and acdproxy: RSS of both,
  *      lineGetAgentSessionList of an agent with 1000 sessions, acdproxy's
- *      restart time.
+ *      restart time;
+ *   6. lineCreateAgentSession as in 2., acdproxy on a private PostgreSQL
+ *      server (scripts/pg-test.sh), against the relay floor + fdatasync on
+ *      the server's filesystem;
+ *   7. two nodes (tapisrv + acdproxy each) on that one database: creates/s
+ *      with 128 outstanding on each node, and how long a session's state
+ *      change on node A takes to reach a monitoring app on node B.
  *
  * Every figure is the median over several runs and is printed with its
  * ratio to the floor measured in the same invocation: the machines are
@@ -26,10 +32,14 @@
  * reported, never asserted: the exit code is 0 whenever the measurement
  * itself worked.
  *
- *   tapibench [--quick] [--json] [--runs N]
+ * Without PostgreSQL (or with --no-pg) the rows of 6 and 7 say why they
+ * are missing and the rest runs.
+ *
+ *   tapibench [--quick] [--json] [--no-pg] [--runs N]
  */
 #include "tapibench.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +65,7 @@ struct row {
     double floor; /* the floor it is compared with, 0: none */
     const char *floor_name;
     int have;
+    const char *why; /* not measured: the reason shown instead */
 };
 
 enum {
@@ -84,6 +95,13 @@ enum {
     R_SC_LIST,
     R_SC_RESTART,
     R_SC_STOP,
+    R_PG_FSYNC,
+    R_PG_CREATE_P50,
+    R_PG_CREATE_P99,
+    R_PG_CREATE_RPS,
+    R_PG2_RPS,
+    R_PG2_EV_P50,
+    R_PG2_EV_P99,
     R__N
 };
 
@@ -114,7 +132,29 @@ static struct row g_rows[R__N] = {
     [R_SC_LIST] = {"lineGetAgentSessionList 1000, p50", U_US, 0, 0, "-", 0},
     [R_SC_RESTART] = {"acdproxy restart, SIGTERM..READY", U_MS, 0, 0, "-", 0},
     [R_SC_STOP] = {"  of which SIGTERM..exit", U_MS, 0, 0, "-", 0},
+    [R_PG_FSYNC] = {.name = "4 KiB write + fdatasync, PG dir, p50", .unit = U_US},
+    [R_PG_CREATE_P50] = {.name = "PG lineCreateAgentSession, 1 out, p50",
+                         .unit = U_US,
+                         .floor_name = "relay p50 + PG dir fdatasync"},
+    [R_PG_CREATE_P99] = {.name = "PG lineCreateAgentSession, 1 out, p99",
+                         .unit = U_US,
+                         .floor_name = "relay p99 + PG dir fdatasync"},
+    [R_PG_CREATE_RPS] = {.name = "PG lineCreateAgentSession, 256 out",
+                         .unit = U_RPS,
+                         .floor_name = "relay 256 out"},
+    [R_PG2_RPS] = {.name = "PG 2 nodes: creates, 2 x 128 out",
+                   .unit = U_RPS,
+                   .floor_name = "PG 1 node, 256 out"},
+    [R_PG2_EV_P50] = {.name = "PG 2 nodes: A change..B event, p50",
+                      .unit = U_US,
+                      .floor_name = "-"},
+    [R_PG2_EV_P99] = {.name = "PG 2 nodes: A change..B event, p99",
+                      .unit = U_US,
+                      .floor_name = "-"},
 };
+
+/* The reasons shown in rows that were not measured. */
+static char g_pg_why[256], g_pg2_why[256];
 
 struct target {
     const char *text;
@@ -151,12 +191,18 @@ static void print_table(const struct tb_params *p, const char *remaining)
     printf("%-38s %14s %14s %8s  %s\n", "scenario", "median", "floor", "ratio", "floor is");
     for (int i = 0; i < R__N; i++) {
         const struct row *r = &g_rows[i];
-        if (!r->have)
+        if (!r->have && !r->why)
             continue;
         if (i == R_FAN0_FLOOR)
             printf("-- event fan-out\n");
         if (i == R_SC_ACD_RSS0)
             printf("-- scale: %s\n", g_scale_desc);
+        if (i == R_PG_FSYNC)
+            printf("-- PostgreSQL\n");
+        if (!r->have) {
+            printf("%-38s unavailable: %s\n", r->name, r->why);
+            continue;
+        }
         const char *u = g_unit[r->unit];
         char v[32], f[32], q[16];
         snprintf(v, sizeof v, g_fmt[r->unit], r->value, u);
@@ -189,12 +235,35 @@ static void print_table(const struct tb_params *p, const char *remaining)
         printf("\nnot measured: %s\n", remaining);
 }
 
+/* A JSON string: the reasons may quote a log line. */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
 static void print_json(const struct tb_params *p, const char *remaining)
 {
     printf("{\n  \"runs\": %d,\n  \"rows\": [\n", p->runs);
     int first = 1;
     for (int i = 0; i < R__N; i++) {
         const struct row *r = &g_rows[i];
+        if (!r->have && r->why) {
+            printf("%s    {\"name\": \"%s\", \"unit\": \"%s\", \"unavailable\": ",
+                   first ? "" : ",\n", r->name, g_unit[r->unit]);
+            json_str(r->why);
+            putchar('}');
+            first = 0;
+        }
         if (!r->have)
             continue;
         printf("%s    {\"name\": \"%s\", \"unit\": \"%s\", \"median\": %.3f, \"floor\": %.3f, "
@@ -216,20 +285,23 @@ static void print_json(const struct tb_params *p, const char *remaining)
                t->abs ? "value" : "ratio", q, met ? "true" : "false");
         first = 0;
     }
-    printf("\n  ],\n  \"scale\": \"%s\",\n  \"not_measured\": \"%s\"\n}\n", g_scale_desc,
-           remaining ? remaining : "");
+    printf("\n  ],\n  \"scale\": \"%s\",\n  \"not_measured\": ", g_scale_desc);
+    json_str(remaining ? remaining : "");
+    printf("\n}\n");
 }
 
 static void usage(FILE *f)
 {
-    fputs("usage: tapibench [--quick] [--json] [--runs N]\n"
+    fputs("usage: tapibench [--quick] [--json] [--no-pg] [--runs N]\n"
           "  Starts a private tapisrv and acdproxy (from this binary's directory) on a temp\n"
           "  socket and SQLite database, measures the floors, lineCreateAgentSession and\n"
           "  lineGetAgentSessionInfo, event fan-out to 10 and 100 monitoring apps, and\n"
           "  scale (100k agents, 1M sessions: RSS, session list, restart), and prints\n"
-          "  medians with their ratios to the floors.\n"
+          "  medians with their ratios to the floors.  Then the same creates with acdproxy on\n"
+          "  a private PostgreSQL server (scripts/pg-test.sh), and two nodes on it.\n"
           "  --quick  a reduced run (under a minute; scale with 10k agents, 100k sessions)\n"
           "  --json   print the results as JSON instead of a table\n"
+          "  --no-pg  leave out the PostgreSQL rows\n"
           "  --runs N runs per figure (default 7, --quick 3)\n",
           f);
 }
@@ -254,7 +326,7 @@ static int fanout(struct tb_env *env, const struct tb_params *p)
     if (!fl || !tx || tb_fanout_prepare(env, &sess) < 0)
         goto out;
     for (int k = 0; k < 2; k++) {
-        PROGRESS("4/5 event fan-out, N=%d: %d changes per run (floor: %d messages of %u B)\n",
+        PROGRESS("4/7 event fan-out, N=%d: %d changes per run (floor: %d messages of %u B)\n",
                  ns[k], p->fan_ops[k], p->fan_floor_ops, TB_EVENT_SIZE);
         struct tb_fan *f = tb_fan_start(ns[k], TB_EVENT_SIZE);
         struct tb_monitors *m = f ? tb_monitors_start(ns[k], 0) : NULL;
@@ -283,7 +355,7 @@ out:
 static int scale(const struct tb_params *p)
 {
     struct tb_scale_result s;
-    PROGRESS("5/5 scale: %d agents, %d sessions (fresh tapisrv and acdproxy)\n", p->scale_agents,
+    PROGRESS("5/7 scale: %d agents, %d sessions (fresh tapisrv and acdproxy)\n", p->scale_agents,
              p->scale_sessions);
     if (tb_scale(p, &s) < 0)
         return -1;
@@ -311,16 +383,173 @@ static int scale(const struct tb_params *p)
     return 0;
 }
 
+/* The per-run figures' buffers. */
+struct bufs {
+    double *lat, *p50, *p99, *rps;
+};
+
+/* 2 and 6: lineCreateAgentSession on env's store into the three rows from
+ * `first` (p50, p99, 256 out), against the relay floor + fsync50. */
+static int create_rows(struct tb_env *env, const struct tb_params *p, const struct bufs *b,
+                       int first, double fsync50)
+{
+    for (int r = 0; r < p->runs; r++) {
+        if (tb_create_latency(env, p->lat_ops, b->lat) < 0)
+            return -1;
+        b->p50[r] = tb_quantile(b->lat, (size_t)p->lat_ops, 0.50);
+        b->p99[r] = tb_quantile(b->lat, (size_t)p->lat_ops, 0.99);
+        b->rps[r] = tb_create_throughput(env, p->tput_ops, TB_WINDOW);
+        if (b->rps[r] < 0)
+            return -1;
+    }
+    set_row(first, tb_median(b->p50, (size_t)p->runs), g_rows[R_RELAY_P50].value + fsync50);
+    set_row(first + 1, tb_median(b->p99, (size_t)p->runs), g_rows[R_RELAY_P99].value + fsync50);
+    set_row(first + 2, tb_median(b->rps, (size_t)p->runs), g_rows[R_RELAY_RPS].value);
+    return 0;
+}
+
+static void unavailable(int from, int to, char *buf, size_t cap, const char *why)
+{
+    if (buf[0])
+        return; /* the first reason stands */
+    snprintf(buf, cap, "%s", why);
+    for (int i = from; i <= to; i++)
+        if (!g_rows[i].have)
+            g_rows[i].why = buf;
+}
+
+/* 7b: one change at a time on node A (this process's app), each timed
+ * until the monitor on node B has dequeued its LINE_AGENTSESSIONSTATUS. */
+static int cross_node(struct tb_env *a, const char *sock_b, const struct tb_params *p,
+                      const struct bufs *b)
+{
+    uint32_t sess;
+    int rc = -1;
+    if (tb_fanout_prepare(a, &sess) < 0)
+        return -1;
+    struct tb_monitors *m = tb_monitors_start_stamped(sock_b, 0);
+    for (int r = 0; m && r < p->runs; r++) {
+        if (tb_monitors_begin(m, sess, p->xnode_ops) < 0)
+            goto out;
+        for (int i = 0; i < p->xnode_ops; i++) {
+            double t0, t;
+            if (tb_fanout_toggle(a, &t0) < 0)
+                goto out;
+            if (tb_monitors_stamp(m, TB_XNODE_MS, &t) < 0) {
+                char why[160];
+                snprintf(why, sizeof why,
+                         "node B announced no LINE_AGENTSESSIONSTATUS of node A's change "
+                         "within %d ms",
+                         TB_XNODE_MS);
+                PROGRESS("%s\n", why);
+                unavailable(R_PG2_EV_P50, R_PG2_EV_P99, g_pg2_why, sizeof g_pg2_why, why);
+                goto out;
+            }
+            b->lat[i] = t - t0;
+        }
+        long min;
+        if (tb_monitors_wait(m, TB_XNODE_MS, &min) < 0)
+            goto out;
+        b->p50[r] = tb_quantile(b->lat, (size_t)p->xnode_ops, 0.50);
+        b->p99[r] = tb_quantile(b->lat, (size_t)p->xnode_ops, 0.99);
+    }
+    if (m) {
+        set_row(R_PG2_EV_P50, tb_median(b->p50, (size_t)p->runs), 0);
+        set_row(R_PG2_EV_P99, tb_median(b->p99, (size_t)p->runs), 0);
+        rc = 0;
+    }
+out:
+    tb_monitors_stop(m);
+    if (tb_fanout_finish(a) < 0)
+        rc = -1;
+    return rc;
+}
+
+/* 7: two nodes on the database at url (provisioned by 6). */
+static int two_nodes(const struct tb_params *p, const char *url, const struct bufs *b)
+{
+    char sock_a[PATH_MAX], sock_b[PATH_MAX];
+    tb_path(sock_a, sizeof sock_a, "tapisrv.sock");
+    tb_path(sock_b, sizeof sock_b, "tapisrv-b.sock");
+    PROGRESS("7/7 two nodes on one PostgreSQL database: creates on both, A -> B events\n");
+    /* B first: tb_env_start points TAPI_SERVER at its tapisrv, and this
+     * process's app belongs on A */
+    struct tb_env *nb = tb_env_start(p, url, "-b", 0);
+    struct tb_env *na = nb ? tb_env_start(p, url, "", TB_ENV_APP) : NULL;
+    const char *const socks[2] = {sock_a, sock_b};
+    struct tb_requesters *rq = na ? tb_requesters_start(socks, 2, p->groups, p->agents) : NULL;
+    int rc = -1;
+    if (!rq)
+        goto out;
+    for (int r = 0; r < p->runs; r++)
+        if ((b->rps[r] = tb_requesters_create(rq, p->tput_ops)) < 0)
+            goto out;
+    tb_requesters_stop(rq);
+    rq = NULL;
+    set_row(R_PG2_RPS, tb_median(b->rps, (size_t)p->runs),
+            g_rows[R_PG_CREATE_RPS].have ? g_rows[R_PG_CREATE_RPS].value : 0);
+    rc = cross_node(na, sock_b, p, b);
+out:
+    tb_requesters_stop(rq);
+    tb_env_stop(na);
+    tb_env_stop(nb);
+    return rc;
+}
+
+/* 6 and 7 on a private PostgreSQL server.  Not there: the rows say why
+ * (0); a scenario that failed: -1. */
+static int postgres(const struct tb_params *p, const struct bufs *b, double *fs, double *fsl)
+{
+    char url[PATH_MAX + 64], why[200];
+    int rc = 0;
+    PROGRESS("6/7 PostgreSQL: a private server (scripts/pg-test.sh), provisioning, creates\n");
+    if (tb_pg_start(url, sizeof url, why, sizeof why)) {
+        PROGRESS("PostgreSQL unavailable: %s\n", why);
+        unavailable(R_PG_FSYNC, R_PG2_EV_P99, g_pg_why, sizeof g_pg_why, why);
+        tb_pg_stop();
+        return 0;
+    }
+    for (int r = 0; r < p->runs; r++) {
+        if (tb_fsync_latency(tb_pg_dir(), p->fsync_ops, fsl) < 0) {
+            unavailable(R_PG_FSYNC, R_PG2_EV_P99, g_pg_why, sizeof g_pg_why,
+                        "fdatasync floor in the server's directory failed");
+            tb_pg_stop();
+            return -1;
+        }
+        fs[r] = tb_quantile(fsl, (size_t)p->fsync_ops, 0.50);
+    }
+    set_row(R_PG_FSYNC, tb_median(fs, (size_t)p->runs), 0);
+    struct tb_env *env = tb_env_start(p, url, "", TB_ENV_PROVISION | TB_ENV_APP);
+    if (!env || create_rows(env, p, b, R_PG_CREATE_P50, g_rows[R_PG_FSYNC].value) < 0) {
+        unavailable(R_PG_CREATE_P50, R_PG2_EV_P99, g_pg_why, sizeof g_pg_why,
+                    env ? "lineCreateAgentSession on PostgreSQL failed"
+                        : "tapisrv/acdproxy on PostgreSQL failed");
+        rc = -1;
+    }
+    tb_env_stop(env);
+    if (!rc && two_nodes(p, url, b) < 0) {
+        unavailable(R_PG2_RPS, R_PG2_EV_P99, g_pg2_why, sizeof g_pg2_why,
+                    "two-node scenario failed");
+        rc = -1;
+    }
+    tb_pg_stop();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--fanout-monitor"))
         return tb_monitor_main(argc, argv);
-    int quick = 0, json = 0, runs = 0;
+    if (argc > 1 && !strcmp(argv[1], "--node-requester"))
+        return tb_requester_main(argc, argv);
+    int quick = 0, json = 0, runs = 0, no_pg = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             quick = 1;
         else if (!strcmp(argv[i], "--json"))
             json = 1;
+        else if (!strcmp(argv[i], "--no-pg"))
+            no_pg = 1;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -333,11 +562,33 @@ int main(int argc, char **argv)
     }
     struct tb_params p;
     if (quick)
-        p = (struct tb_params){3, 300,   2000,         200000, 2048,   200, 8,
-                               0, 50000, {5000, 1000}, 10000,  100000, 3};
+        p = (struct tb_params){.runs = 3,
+                               .lat_ops = 300,
+                               .relay_lat_ops = 2000,
+                               .relay_tput_ops = 200000,
+                               .tput_ops = 2048,
+                               .fsync_ops = 200,
+                               .groups = 8,
+                               .fan_floor_ops = 50000,
+                               .fan_ops = {5000, 1000},
+                               .scale_agents = 10000,
+                               .scale_sessions = 100000,
+                               .scale_restarts = 3,
+                               .xnode_ops = 100};
     else
-        p = (struct tb_params){7, 1000,   10000,         1000000, 8192,    500, 16,
-                               0, 200000, {20000, 4000}, 100000,  1000000, 3};
+        p = (struct tb_params){.runs = 7,
+                               .lat_ops = 1000,
+                               .relay_lat_ops = 10000,
+                               .relay_tput_ops = 1000000,
+                               .tput_ops = 8192,
+                               .fsync_ops = 500,
+                               .groups = 16,
+                               .fan_floor_ops = 200000,
+                               .fan_ops = {20000, 4000},
+                               .scale_agents = 100000,
+                               .scale_sessions = 1000000,
+                               .scale_restarts = 3,
+                               .xnode_ops = 300};
     if (runs > 0)
         p.runs = runs;
     /* keys per agent: 8 lines (tapisrv's default) x groups */
@@ -359,9 +610,10 @@ int main(int argc, char **argv)
         return 1;
     const char *remaining = "";
     int rc = 0;
+    struct bufs b = {.lat = lat, .p50 = p50, .p99 = p99, .rps = rps};
 
     /* ---- 1. floors ---- */
-    PROGRESS("1/5 floors: relay (%u/%u/%u/%u bytes) and fdatasync\n", g_sizes.req, g_sizes.fwd,
+    PROGRESS("1/7 floors: relay (%u/%u/%u/%u bytes) and fdatasync\n", g_sizes.req, g_sizes.fwd,
              g_sizes.resp, g_sizes.reply);
     struct tb_relay *relay = tb_relay_start(&g_sizes);
     if (!relay) {
@@ -380,7 +632,7 @@ int main(int argc, char **argv)
         rps[r] = tb_relay_throughput(relay, p.relay_tput_ops, TB_WINDOW);
         if (rps[r] < 0)
             return 1;
-        if (tb_fsync_latency(p.fsync_ops, fsl) < 0) {
+        if (tb_fsync_latency(NULL, p.fsync_ops, fsl) < 0) {
             fprintf(stderr, "tapibench: fdatasync floor failed\n");
             return 1;
         }
@@ -397,35 +649,21 @@ int main(int argc, char **argv)
     double relayrps = g_rows[R_RELAY_RPS].value, fsync50 = g_rows[R_FSYNC].value;
 
     /* ---- 2. lineCreateAgentSession ---- */
-    PROGRESS("2/5 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups, p.agents);
-    struct tb_env *env = tb_env_start(&p);
+    PROGRESS("2/7 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups, p.agents);
+    char db[PATH_MAX];
+    tb_path(db, sizeof db, "acd.db");
+    struct tb_env *env = tb_env_start(&p, db, "", TB_ENV_PROVISION | TB_ENV_APP);
     if (!env) {
         remaining = "lineCreateAgentSession, lineGetAgentSessionInfo, fan-out, scale "
                     "(tapisrv/acdproxy failed)";
         rc = 1;
         goto report;
     }
-    for (int r = 0; r < p.runs; r++) {
-        if (tb_create_latency(env, p.lat_ops, lat) < 0)
-            goto create_failed;
-        p50[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.50);
-        p99[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.99);
-        rps[r] = tb_create_throughput(env, p.tput_ops, TB_WINDOW);
-        if (rps[r] < 0)
-            goto create_failed;
-    }
-    g_rows[R_CREATE_P50] = (struct row){g_rows[R_CREATE_P50].name,       U_US,
-                                        tb_median(p50, (size_t)p.runs),  relay50 + fsync50,
-                                        g_rows[R_CREATE_P50].floor_name, 1};
-    g_rows[R_CREATE_P99] = (struct row){g_rows[R_CREATE_P99].name,       U_US,
-                                        tb_median(p99, (size_t)p.runs),  relay99 + fsync50,
-                                        g_rows[R_CREATE_P99].floor_name, 1};
-    g_rows[R_CREATE_RPS] = (struct row){g_rows[R_CREATE_RPS].name,       U_RPS,
-                                        tb_median(rps, (size_t)p.runs),  relayrps,
-                                        g_rows[R_CREATE_RPS].floor_name, 1};
+    if (create_rows(env, &p, &b, R_CREATE_P50, fsync50) < 0)
+        goto create_failed;
 
     /* ---- 3. lineGetAgentSessionInfo ---- */
-    PROGRESS("3/5 lineGetAgentSessionInfo\n");
+    PROGRESS("3/7 lineGetAgentSessionInfo\n");
     if (tb_info_prepare(env) < 0)
         goto info_failed;
     for (int r = 0; r < p.runs; r++) {
@@ -439,15 +677,9 @@ int main(int argc, char **argv)
     }
     if (tb_info_finish(env) < 0)
         goto info_failed;
-    g_rows[R_INFO_P50] =
-        (struct row){g_rows[R_INFO_P50].name,       U_US, tb_median(p50, (size_t)p.runs), relay50,
-                     g_rows[R_INFO_P50].floor_name, 1};
-    g_rows[R_INFO_P99] =
-        (struct row){g_rows[R_INFO_P99].name,       U_US, tb_median(p99, (size_t)p.runs), relay99,
-                     g_rows[R_INFO_P99].floor_name, 1};
-    g_rows[R_INFO_RPS] =
-        (struct row){g_rows[R_INFO_RPS].name,       U_RPS, tb_median(rps, (size_t)p.runs), relayrps,
-                     g_rows[R_INFO_RPS].floor_name, 1};
+    set_row(R_INFO_P50, tb_median(p50, (size_t)p.runs), relay50);
+    set_row(R_INFO_P99, tb_median(p99, (size_t)p.runs), relay99);
+    set_row(R_INFO_RPS, tb_median(rps, (size_t)p.runs), relayrps);
 
     /* ---- 4. event fan-out ---- */
     if (fanout(env, &p) < 0) {
@@ -462,7 +694,7 @@ int main(int argc, char **argv)
         remaining = rc ? "event fan-out (failed), scale (failed)" : "scale (failed)";
         rc = 1;
     }
-    goto report;
+    goto pg;
 
 create_failed:
     remaining = "lineCreateAgentSession (failed), lineGetAgentSessionInfo, fan-out, scale";
@@ -473,6 +705,12 @@ info_failed:
     rc = 1;
 stop:
     tb_env_stop(env);
+pg:
+    /* ---- 6, 7. PostgreSQL ---- */
+    if (no_pg)
+        unavailable(R_PG_FSYNC, R_PG2_EV_P99, g_pg_why, sizeof g_pg_why, "skipped (--no-pg)");
+    else if (postgres(&p, &b, fs, fsl) < 0)
+        rc = 1;
 report:
     if (json)
         print_json(&p, remaining);

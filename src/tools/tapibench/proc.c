@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,9 +31,28 @@ static volatile pid_t g_child[MAX_CHILD];
 
 /* Every name tapibench or its children create in the temp dir. */
 static const char *const g_names[] = {
-    "acd.db",       "acd.db-wal",        "acd.db-shm",       "acd.db-journal", "acd.log",
-    "tapisrv.sock", "tapisrv.sock.lock", "tapisrv.log",      "fsync.tmp",      "scale.db",
-    "scale.db-wal", "scale.db-shm",      "scale.db-journal", "monitor.log",    NULL,
+    "acd.db",
+    "acd.db-wal",
+    "acd.db-shm",
+    "acd.db-journal",
+    "acd.log",
+    "tapisrv.sock",
+    "tapisrv.sock.lock",
+    "tapisrv.log",
+    "fsync.tmp",
+    "scale.db",
+    "scale.db-wal",
+    "scale.db-shm",
+    "scale.db-journal",
+    "monitor.log",
+    "pg.log",
+    "pg.url",
+    "tapisrv-b.sock",
+    "tapisrv-b.sock.lock",
+    "tapisrv-b.log",
+    "acd-b.log",
+    "requester.log",
+    NULL,
 };
 
 double tb_now_us(void)
@@ -151,6 +171,7 @@ static void on_signal(int sig)
         if (g_child[i] > 0)
             while (waitpid(g_child[i], NULL, 0) < 0 && errno == EINTR)
                 ;
+    tb_pg_kill_now(); /* after its clients (acdproxy, admin) are gone */
     remove_dir();
     static const char msg[] = "tapibench: interrupted, cleaned up\n";
     ssize_t w = write(2, msg, sizeof msg - 1);
@@ -158,16 +179,41 @@ static void on_signal(int sig)
     _exit(128 + sig);
 }
 
-static int write_all_fd(int fd, const char *p, size_t n)
+int tb_write_all(int fd, const void *p, size_t n)
 {
+    const char *c = p;
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = write(fd, c, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return -1;
-        p += w;
+        c += w;
         n -= (size_t)w;
+    }
+    return 0;
+}
+
+int tb_read_full(int fd, void *p, size_t n, double deadline)
+{
+    char *c = p;
+    while (n) {
+        int left = deadline > 0 ? (int)((deadline - tb_now_us()) / 1000) : -1;
+        if (deadline > 0 && left <= 0)
+            return -1;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        ssize_t k = read(fd, c, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        c += k;
+        n -= (size_t)k;
     }
     return 0;
 }
@@ -205,6 +251,7 @@ void tb_cleanup(void)
     for (int i = 0; i < MAX_CHILD; i++)
         if (g_child[i] > 0)
             tb_stop(g_child[i]);
+    tb_pg_stop();
     remove_dir();
     g_dir[0] = 0;
 }
@@ -469,7 +516,7 @@ int tb_run_sql(const char *db, const char *sql)
     }
     tb_track(pid);
     close(in[0]);
-    int rc = write_all_fd(in[1], sql, strlen(sql));
+    int rc = tb_write_all(in[1], sql, strlen(sql));
     close(in[1]);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -499,4 +546,85 @@ int tb_proc_mem(pid_t pid, long *rss_kib, long *hwm_kib)
     }
     fclose(f);
     return *rss_kib >= 0 && *hwm_kib >= 0 ? 0 : -1;
+}
+
+int tb_run_cmd(char *const argv[], const char *outpath, const char *errpath, int timeout_ms)
+{
+    int out = open(outpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int err = open(errpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (out < 0 || err < 0) {
+        if (out >= 0)
+            close(out);
+        if (err >= 0)
+            close(err);
+        return -1;
+    }
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        child_guard(parent);
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(out);
+    close(err);
+    if (pid < 0)
+        return -1;
+    tb_track(pid);
+    int st = 0;
+    if (wait_pid(pid, &st, timeout_ms) < 0) {
+        fprintf(stderr, "tapibench: %s %s: no exit within %d ms\n", argv[0], argv[1] ? argv[1] : "",
+                timeout_ms);
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        tb_untrack(pid);
+        return -1;
+    }
+    tb_untrack(pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+pid_t tb_spawn_role(const char *role, char *const args[], const char *logpath, int *fd)
+{
+    int sv[2];
+    *fd = -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return -1;
+    char fdarg[16];
+    snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
+    char *av[16];
+    int n = 0;
+    av[n++] = (char *)role;
+    av[n++] = fdarg;
+    for (int i = 0; args[i] && n < 15; i++)
+        av[n++] = args[i];
+    av[n] = NULL;
+    pid_t pid = tb_spawn_self(av, sv[1], logpath);
+    close(sv[1]);
+    *fd = sv[0];
+    return pid;
+}
+
+int tb_await_ready(int fd, double deadline)
+{
+    uint32_t mark = 0;
+    return tb_read_full(fd, &mark, sizeof mark, deadline) < 0 || mark != TB_READY_MARK ? -1 : 0;
+}
+
+void tb_role_stop(int fd, pid_t pid, const void *quit, size_t n)
+{
+    if (fd >= 0) {
+        if (tb_write_all(fd, quit, n) == 0) {
+            /* let it lineShutdown cleanly; EOF on its end means it exited */
+            char c;
+            (void)tb_read_full(fd, &c, 1, tb_now_us() + 2e6);
+        }
+        close(fd);
+    }
+    if (pid > 0)
+        tb_stop(pid);
 }

@@ -1,7 +1,8 @@
 /*
  * scen.c - the TAPI scenarios, end to end: this process is the requesting
  * app (libtapi32, USEEVENT mode, lineGetMessage), a private tapisrv routes,
- * a private acdproxy answers from its SQLite store (synchronous=FULL, WAL).
+ * a private acdproxy answers from its store: SQLite (synchronous=FULL,
+ * WAL) or PostgreSQL, whichever URL tb_env_start is given.
  *
  * Sessions: a session is keyed by (agent, group, line, address), and a
  * second active one on the same key is refused, so every create in a run
@@ -32,6 +33,7 @@ struct tb_env {
     DWORD nlines;
     HLINE *line;
     int nagents, ngroups, nkeys;
+    int key_base; /* create i uses key key_base + i */
     HAGENT *agent;
     GUID *group;
     HAGENTSESSION *sess; /* per key */
@@ -135,17 +137,17 @@ static void key(const struct tb_env *e, int k, int *line, int *group, int *agent
 static LONG issue_create(struct tb_env *e, int idx, int slot)
 {
     (void)slot;
-    int l, g, a;
-    key(e, idx, &l, &g, &a);
-    return lineCreateAgentSessionA(e->line[l], e->agent[a], NULL, 0, &e->group[g], &e->sess[idx]);
+    int k = e->key_base + idx, l, g, a;
+    key(e, k, &l, &g, &a);
+    return lineCreateAgentSessionA(e->line[l], e->agent[a], NULL, 0, &e->group[g], &e->sess[k]);
 }
 
 static LONG issue_end(struct tb_env *e, int idx, int slot)
 {
     (void)slot;
-    int l, g, a;
-    key(e, idx, &l, &g, &a);
-    return lineSetAgentSessionState(e->line[l], e->sess[idx], LINEAGENTSESSIONSTATE_ENDED, 0);
+    int k = e->key_base + idx, l, g, a;
+    key(e, k, &l, &g, &a);
+    return lineSetAgentSessionState(e->line[l], e->sess[k], LINEAGENTSESSIONSTATE_ENDED, 0);
 }
 
 static LONG issue_info(struct tb_env *e, int idx, int slot)
@@ -217,34 +219,10 @@ static int find_groups(struct tb_env *e)
     return found == e->ngroups ? 0 : -1;
 }
 
-struct tb_env *tb_env_start(const struct tb_params *p)
+/* This process's app on the tapisrv of $TAPI_SERVER: lineInitializeEx,
+ * every line opened, the groups found, lineCreateAgent for every agent. */
+static int app_open(struct tb_env *e)
 {
-    char db[PATH_MAX], sock[PATH_MAX], slog[PATH_MAX], alog[PATH_MAX];
-    char srvbin[PATH_MAX + 16], acdbin[PATH_MAX + 16];
-    tb_path(db, sizeof db, "acd.db");
-    tb_path(sock, sizeof sock, "tapisrv.sock");
-    tb_path(slog, sizeof slog, "tapisrv.log");
-    tb_path(alog, sizeof alog, "acd.log");
-    snprintf(srvbin, sizeof srvbin, "%s/tapisrv", tb_build_dir());
-    snprintf(acdbin, sizeof acdbin, "%s/acdproxy", tb_build_dir());
-
-    struct tb_env *e = calloc(1, sizeof *e);
-    if (!e)
-        return NULL;
-    e->ngroups = p->groups;
-    e->nagents = p->agents;
-    if (provision(p, db))
-        goto fail;
-    char *sargv[] = {srvbin, (char *)"--socket", sock, (char *)"--log-level", (char *)"warn", NULL};
-    e->srv = tb_spawn_ready(sargv, slog);
-    if (e->srv < 0)
-        goto fail;
-    setenv("TAPI_SERVER", sock, 1);
-    char *aargv[] = {acdbin, (char *)"--db", db, (char *)"--log-level", (char *)"warn", NULL};
-    e->acd = tb_spawn_ready(aargv, alog);
-    if (e->acd < 0)
-        goto fail;
-
     LINEINITIALIZEEXPARAMS ip;
     memset(&ip, 0, sizeof ip);
     ip.dwTotalSize = sizeof ip;
@@ -254,7 +232,7 @@ struct tb_env *tb_env_start(const struct tb_params *p)
     if (rc || !e->nlines) {
         fprintf(stderr, "tapibench: lineInitializeEx: 0x%lx\n", (unsigned long)(DWORD)rc);
         e->app = 0;
-        goto fail;
+        return -1;
     }
     e->line = calloc(e->nlines, sizeof *e->line);
     e->agent = calloc((size_t)e->nagents, sizeof *e->agent);
@@ -262,32 +240,88 @@ struct tb_env *tb_env_start(const struct tb_params *p)
     e->nkeys = (int)e->nlines * e->ngroups * e->nagents;
     e->sess = calloc((size_t)e->nkeys, sizeof *e->sess);
     if (!e->line || !e->agent || !e->group || !e->sess)
-        goto fail;
+        return -1;
     for (DWORD l = 0; l < e->nlines; l++) {
         rc = lineOpenA(e->app, l, &e->line[l], API_22, 0, l, LINECALLPRIVILEGE_MONITOR, 0, NULL);
         if (rc) {
             fprintf(stderr, "tapibench: lineOpen %u: 0x%lx\n", (unsigned)l,
                     (unsigned long)(DWORD)rc);
-            goto fail;
+            return -1;
         }
     }
     if (find_groups(e)) {
         fprintf(stderr, "tapibench: the provisioned groups are not there\n");
-        goto fail;
+        return -1;
     }
     for (int a = 0; a < e->nagents; a++) {
         char id[32];
         snprintf(id, sizeof id, "b%d", a);
         if (reply(e, lineCreateAgentA(e->line[0], id, NULL, &e->agent[a]))) {
             fprintf(stderr, "tapibench: lineCreateAgent %s failed\n", id);
-            goto fail;
+            return -1;
         }
     }
+    return 0;
+}
+
+struct tb_env *tb_env_start(const struct tb_params *p, const char *db, const char *tag, int flags)
+{
+    char sock[PATH_MAX], slog[PATH_MAX], alog[PATH_MAX], name[64];
+    char srvbin[PATH_MAX + 16], acdbin[PATH_MAX + 16];
+    snprintf(name, sizeof name, "tapisrv%s.sock", tag);
+    tb_path(sock, sizeof sock, name);
+    snprintf(name, sizeof name, "tapisrv%s.log", tag);
+    tb_path(slog, sizeof slog, name);
+    snprintf(name, sizeof name, "acd%s.log", tag);
+    tb_path(alog, sizeof alog, name);
+    snprintf(srvbin, sizeof srvbin, "%s/tapisrv", tb_build_dir());
+    snprintf(acdbin, sizeof acdbin, "%s/acdproxy", tb_build_dir());
+
+    struct tb_env *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->ngroups = p->groups;
+    e->nagents = p->agents;
+    if ((flags & TB_ENV_PROVISION) && provision(p, db))
+        goto fail;
+    char *sargv[] = {srvbin, (char *)"--socket", sock, (char *)"--log-level", (char *)"warn", NULL};
+    e->srv = tb_spawn_ready(sargv, slog);
+    if (e->srv < 0)
+        goto fail;
+    /* acdproxy, and this process's app below, use this tapisrv */
+    setenv("TAPI_SERVER", sock, 1);
+    char *aargv[] = {acdbin, (char *)"--db", (char *)db, (char *)"--log-level", (char *)"warn",
+                     NULL};
+    e->acd = tb_spawn_ready(aargv, alog);
+    if (e->acd < 0)
+        goto fail;
+    if ((flags & TB_ENV_APP) && app_open(e))
+        goto fail;
     return e;
 fail:
     tb_dump_log(alog);
     tb_env_stop(e);
     return NULL;
+}
+
+struct tb_env *tb_env_attach(const char *sock, int groups, int agents)
+{
+    struct tb_env *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->ngroups = groups;
+    e->nagents = agents;
+    setenv("TAPI_SERVER", sock, 1);
+    if (app_open(e)) {
+        tb_env_stop(e);
+        return NULL;
+    }
+    return e;
+}
+
+void tb_env_key_base(struct tb_env *e, int base)
+{
+    e->key_base = base;
 }
 
 void tb_env_stop(struct tb_env *e)
@@ -326,7 +360,7 @@ static int end_all(struct tb_env *e, int n)
 
 int tb_create_latency(struct tb_env *e, int n, double *lat)
 {
-    if (n > e->nkeys)
+    if (e->key_base + n > e->nkeys)
         return -1;
     if (drive(e, n, 1, issue_create, lat, NULL))
         return -1;
@@ -336,7 +370,7 @@ int tb_create_latency(struct tb_env *e, int n, double *lat)
 double tb_create_throughput(struct tb_env *e, int n, int window)
 {
     double us;
-    if (n > e->nkeys)
+    if (e->key_base + n > e->nkeys)
         return -1;
     if (drive(e, n, window, issue_create, NULL, &us))
         return -1;
@@ -402,6 +436,12 @@ double tb_fanout_run(struct tb_env *e, struct tb_monitors *m, int nmon, int n, i
     if (tb_monitors_wait(m, 30000, &min))
         return -1;
     return (double)n * nmon / ((tb_now_us() - t0) / 1e6);
+}
+
+int tb_fanout_toggle(struct tb_env *e, double *t0)
+{
+    *t0 = tb_now_us();
+    return reply(e, issue_toggle(e, 0, 0)) ? -1 : 0;
 }
 
 int tb_fanout_finish(struct tb_env *e)
