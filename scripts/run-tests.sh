@@ -12,7 +12,7 @@ B=${1:-build}
 # tapisrv logs at info by default; tests want only its warnings and errors.
 export TAPIX_SRV_LOG_LEVEL=${TAPIX_SRV_LOG_LEVEL:-warn}
 # The suites that take their store from TAPIX_TEST_STORE.
-PG_SUITES="test_acd_store test_acd_requests test_acd_lifecycle"
+PG_SUITES="test_acd_store test_acd_requests test_acd_lifecycle test_acd_nodes"
 pass=0; fail=0; failed=""
 count() { # name rc
     if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $1"; fi
