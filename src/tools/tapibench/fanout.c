@@ -78,8 +78,12 @@ int tb_monitor_main(int argc, char **argv)
             if (lineGetMessage(app, &m, 100))
                 continue;
             double t = tb_now_us();
-            if (m.dwMessageID != LINE_AGENTSESSIONSTATUS || (uint32_t)m.dwParam1 != cmd[0] ||
-                m.dwParam2 != LINEAGENTSESSIONSTATUS_STATE)
+            /* A stamped monitor (another node) counts every status of the
+               session, and of any session when cmd[0] is 0: the first it
+               hears of a session made on node A is NEWSESSION. */
+            if (m.dwMessageID != LINE_AGENTSESSIONSTATUS ||
+                (cmd[0] && (uint32_t)m.dwParam1 != cmd[0]) ||
+                (!stamped && m.dwParam2 != LINEAGENTSESSIONSTATUS_STATE))
                 continue;
             count++;
             if (stamped && tb_write_all(fd, &t, sizeof t) < 0)
