@@ -23,7 +23,8 @@
  *       With --steal-from H: right after READY, a RESPONSE (result 0, a
  *       4-byte output) for every proxy id 1..2000, naming hLine H, then a
  *       round trip, then "STOLEN": requests routed to another handler must
- *       not be completed by this peer.
+ *       not be completed by this peer.  --steal-from self: the same, naming
+ *       this peer's own hLine.
  *       Exits 0 on EOF on stdin or when the server closes the connection.
  *
  *   helper_rawproxy --open-raw HEX [--dev N] [--ver HEX] [--priv HEX]
@@ -37,94 +38,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "proxytest.h"
-#include "sockpath.h"
+#include "rawwire.h"
 #include "varstruct.h"
 #include "wire.h"
 
-static int g_fd = -1;
-static struct wbuf g_in;
-static uint32_t g_seq;
+static struct rawconn g_c;
 
 static int usage(void)
 {
     fprintf(stderr, "usage: helper_rawproxy [--dev N] [--ver HEX] [--types SPEC] [--priv HEX] "
-                    "[--mode MODE] | --open-raw HEX ...\n");
+                    "[--mode MODE] [--steal-from H|self] | --open-raw HEX ...\n");
     return 64;
-}
-
-static int send_msg(unsigned type, uint32_t seq, const void *msg)
-{
-    struct wbuf b = {0};
-    if (wire_encode(&b, type, seq, msg, WIRE_MAX_FRAME_DEFAULT))
-        return -1;
-    size_t off = 0;
-    while (off < b.len) {
-        ssize_t n = send(g_fd, b.p + off, b.len - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            wbuf_free(&b);
-            return -1;
-        }
-        off += (size_t)n;
-    }
-    wbuf_free(&b);
-    return 0;
-}
-
-/* Read until one whole frame is buffered and decode it.  The frame stays in
-   g_in until the next call (decoded blobs point into it).  Returns 0, or -1
-   on EOF or a bad frame. */
-static size_t g_consumed;
-static int read_msg(unsigned *type, uint32_t *seq, union wire_msg *m)
-{
-    wbuf_consume(&g_in, g_consumed);
-    g_consumed = 0;
-    for (;;) {
-        if (g_in.len >= WIRE_HDR) {
-            long fl = wire_peek(g_in.p, g_in.len, WIRE_MAX_FRAME_DEFAULT);
-            if (fl < 0)
-                return -1;
-            if (g_in.len >= (size_t)fl) {
-                if (wire_decode(g_in.p, (uint32_t)fl, WIRE_MAX_FRAME_DEFAULT, type, seq, m))
-                    return -1;
-                g_consumed = (size_t)fl;
-                return 0;
-            }
-        }
-        if (wbuf_reserve(&g_in, 65536))
-            return -1;
-        ssize_t n = recv(g_fd, g_in.p + g_in.len, g_in.cap - g_in.len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        g_in.len += (size_t)n;
-    }
-}
-
-/* Send a request and wait for its RESULT (events before it are dropped). */
-static int call(unsigned type, const void *msg, struct w_result *res)
-{
-    uint32_t seq = ++g_seq;
-    if (send_msg(type, seq, msg))
-        return -1;
-    for (;;) {
-        unsigned t;
-        uint32_t s;
-        union wire_msg m;
-        if (read_msg(&t, &s, &m))
-            return -1;
-        if (t == W_RESULT && s == seq) {
-            *res = m.result;
-            return 0;
-        }
-    }
 }
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -196,9 +123,9 @@ static void answer(uint32_t hline, uint32_t proxy_id, const struct wire_blob *da
     if (!strcmp(mode, "unknown-id")) {
         struct w_response u = r;
         u.proxy_id = proxy_id + 0x10000;
-        send_msg(W_RESPONSE, 0, &u);
+        raw_send(&g_c, W_RESPONSE, 0, &u);
     }
-    send_msg(W_RESPONSE, 0, &r);
+    raw_send(&g_c, W_RESPONSE, 0, &r);
     out("SENT %u", (unsigned)type);
     free(req);
 }
@@ -210,6 +137,7 @@ int main(int argc, char **argv)
     uint32_t dev = 0, ver = 0x00020002, priv = LINECALLPRIVILEGE_NONE;
     const char *mode = "good", *raw = NULL;
     uint32_t steal = 0;
+    int steal_self = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -226,6 +154,8 @@ int main(int argc, char **argv)
             mode = v;
         else if (!strcmp(a, "--open-raw"))
             raw = v;
+        else if (!strcmp(a, "--steal-from") && !strcmp(v, "self"))
+            steal_self = 1;
         else if (!strcmp(a, "--steal-from"))
             steal = (uint32_t)strtoul(v, NULL, 0);
         else if (!strcmp(a, "--types")) {
@@ -235,22 +165,14 @@ int main(int argc, char **argv)
             return usage();
     }
 
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (sockpath_resolve(NULL, path, sizeof path) ||
-        (g_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-        out("FAIL socket");
-        return 2;
-    }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    if (connect(g_fd, (struct sockaddr *)&sa, sizeof sa)) {
+    if (raw_connect(&g_c)) {
         out("FAIL connect");
         return 2;
     }
     struct w_hello hello = {WIRE_MAGIC, WIRE_PROTO, ver, (uint32_t)getpid(),
                             wire_str("helper_rawproxy")};
     struct w_result res;
-    if (call(W_HELLO, &hello, &res) || res.result) {
+    if (raw_call(&g_c, W_HELLO, &hello, &res) || res.result) {
         out("FAIL hello");
         return 2;
     }
@@ -267,7 +189,7 @@ int main(int argc, char **argv)
         0,
         0,
         {raw ? blob : (const uint8_t *)types, raw ? (uint32_t)bloblen : 4 * (uint32_t)ntypes}};
-    if (call(W_OPEN, &op, &res)) {
+    if (raw_call(&g_c, W_OPEN, &op, &res)) {
         out("FAIL open");
         return 2;
     }
@@ -282,27 +204,27 @@ int main(int argc, char **argv)
     }
     uint32_t hline = res.a;
     out("READY %u", (unsigned)hline);
-    if (steal) {
+    if (steal || steal_self) {
         static const uint8_t junk[4] = {0xAD, 0xDE, 0, 0};
         for (uint32_t id = 1; id <= 2000; id++) {
-            struct w_response r = {steal, id, 0, {junk, sizeof junk}};
-            send_msg(W_RESPONSE, 0, &r);
+            struct w_response r = {steal_self ? hline : steal, id, 0, {junk, sizeof junk}};
+            raw_send(&g_c, W_RESPONSE, 0, &r);
         }
         struct w_negotiate ng = {dev, 0x00010004, 0x00020002};
-        if (call(W_NEGOTIATE, &ng, &res))
+        if (raw_call(&g_c, W_NEGOTIATE, &ng, &res))
             return 2;
         out("STOLEN");
     }
 
     for (;;) {
         /* frames already buffered first, then wait for socket or stdin */
-        struct pollfd pf[2] = {{g_fd, POLLIN, 0}, {0, POLLIN, 0}};
-        if (g_in.len <= g_consumed && poll(pf, 2, -1) < 0) {
+        struct pollfd pf[2] = {{g_c.fd, POLLIN, 0}, {0, POLLIN, 0}};
+        if (!raw_pending(&g_c) && poll(pf, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
-        if (g_in.len <= g_consumed && pf[1].revents) {
+        if (!raw_pending(&g_c) && pf[1].revents) {
             char c[256];
             if (read(0, c, sizeof c) <= 0)
                 break;
@@ -311,12 +233,11 @@ int main(int argc, char **argv)
         unsigned t;
         uint32_t s;
         union wire_msg m;
-        if (read_msg(&t, &s, &m))
+        if (raw_read(&g_c, &t, &s, &m))
             break;
         if (t == W_EVENT && m.event.msg == LINE_PROXYREQUEST)
             answer(m.event.hdevice, (uint32_t)m.event.p1, &m.event.data, mode);
     }
-    wbuf_free(&g_in);
-    close(g_fd);
+    raw_close(&g_c);
     return 0;
 }
