@@ -22,10 +22,12 @@
 
 /* ---------------------------------------------------------------- time */
 
-/* CLOCK_MONOTONIC in milliseconds. */
+/* CLOCK_MONOTONIC in milliseconds, divided by $TAPIX_TIME_SCALE (default 1):
+ * under valgrind every deadline and the watchdog stretch by that factor. */
 int64_t now_ms(void);
 
-/* Milliseconds left until deadline (never negative). */
+/* Real milliseconds left until deadline (never negative): what poll() and
+ * lineGetMessage take. */
 int ms_left(int64_t deadline);
 
 /* ---------------------------------------------------------------- paths */
@@ -33,6 +35,14 @@ int ms_left(int64_t deadline);
 /* The build directory: $TAPIX_BUILD, else the directory above the running
  * test binary (build/tests/test_x -> build), else "build". */
 const char *build_dir(void);
+
+/* ---------------------------------------------------------------- exec */
+
+/* execv(path, argv), or with $TAPIX_VALGRIND set (not "0") the same under
+ * valgrind memcheck (exit code 99 on any error or definite leak), with
+ * tests/valgrind.supp ($TAPIX_VALGRIND_SUPP overrides it).  Every process
+ * the harness starts goes through here.  Returns only on failure. */
+int harness_execv(const char *path, char *const argv[]);
 
 /* ---------------------------------------------------------------- server */
 
