@@ -12,7 +12,7 @@ VG=""
 if [ -n "${TAPIX_VALGRIND:-}" ] && [ "$TAPIX_VALGRIND" != 0 ]; then
     VG="valgrind --quiet --tool=memcheck --error-exitcode=99 --leak-check=full
         --show-leak-kinds=definite --errors-for-leak-kinds=definite
-        --child-silent-after-fork=yes --suppressions=${TAPIX_VALGRIND_SUPP:-tests/valgrind.supp}"
+        --child-silent-after-fork=yes --vgdb=no --suppressions=${TAPIX_VALGRIND_SUPP:-tests/valgrind.supp}"
 fi
 pass=0; fail=0; failed=""
 for t in "$B"/tests/test_*; do

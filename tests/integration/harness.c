@@ -238,6 +238,7 @@ int harness_execv(const char *path, char *const argv[])
     vargv[n++] = (char *)"--show-leak-kinds=definite";
     vargv[n++] = (char *)"--errors-for-leak-kinds=definite";
     vargv[n++] = (char *)"--child-silent-after-fork=yes";
+    vargv[n++] = (char *)"--vgdb=no"; /* helpers that change user cannot clean up its pipes */
     vargv[n++] = supp;
     vargv[n++] = (char *)path;
     for (int i = 1; argv[i] && n < 63; i++)

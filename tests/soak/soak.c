@@ -12,14 +12,15 @@
  * lists).  Every kill-every-ms one app, picked at random, is SIGKILLed or
  * told to exit abruptly with requests in flight, and replaced.
  *
- * RSS of tapisrv and acdproxy is sampled every second; the first sample
- * after the warm-up (default 10 % of the run, at least 10 s) is the
- * reference and the last one under load must be within the tolerance
- * (default 10 %) of it.  Every request an app saw answered counts; one
- * that failed fails the soak (requests lost with a killed app are the
- * injected faults: they never complete).  Afterwards every app must exit
- * 0, tapisrv must hold no connection beyond the listener and acdproxy's,
- * and both must exit 0 on SIGTERM.  Exit status 0 when all of that holds.
+ * RSS of tapisrv and acdproxy is sampled every second; the median of the
+ * first 5 samples after the warm-up (default 10 % of the run, at least
+ * 10 s) is the reference, and the median of the last 5 under load must be
+ * within the tolerance (default 10 %) of it: a few hundred kB come and go
+ * with the load (SQLite's cache, buffers), growth does not.  Every request an app saw answered
+ * counts; one that failed fails the soak (requests lost with a killed app are the injected faults:
+ * they never complete).  Afterwards every app must exit 0, tapisrv must hold no connection beyond
+ * the listener and acdproxy's, and both must exit 0 on SIGTERM.  Exit status 0 when all of that
+ * holds.
  */
 #include <poll.h>
 #include <signal.h>
@@ -153,24 +154,54 @@ static void inject(int i)
     start_app(i);
 }
 
-static void sample(pid_t pid, long *warm, long *peak, long *last, int warm_done)
+/* RSS samples of one process, one a second. */
+#define MAX_SAMPLES 8192
+#define WINDOW 5 /* samples in a median: one transient buffer is no trend */
+struct rss {
+    long kb[MAX_SAMPLES];
+    int n, warm_at; /* index of the first sample after the warm-up, -1 before */
+    long peak;
+};
+
+static void sample(struct rss *r, pid_t pid, int warm_done)
 {
     long kb = srv_rss_kb(pid);
-    if (kb < 0)
+    if (kb < 0 || r->n == MAX_SAMPLES)
         return;
-    *last = kb;
-    if (warm_done && *warm < 0)
-        *warm = kb;
-    if (warm_done && kb > *peak)
-        *peak = kb;
+    if (warm_done && r->warm_at < 0)
+        r->warm_at = r->n;
+    if (warm_done && kb > r->peak)
+        r->peak = kb;
+    r->kb[r->n++] = kb;
 }
 
-static void report_rss(const char *who, long warm, long peak, long last, long after)
+static int cmp_long(const void *a, const void *b)
 {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of the WINDOW samples from index at (fewer at the end). */
+static long median(const struct rss *r, int at)
+{
+    long w[WINDOW];
+    int n = 0;
+    for (int i = at; i < r->n && n < WINDOW; i++)
+        w[n++] = r->kb[i];
+    if (!n)
+        return -1;
+    qsort(w, (size_t)n, sizeof w[0], cmp_long);
+    return w[n / 2];
+}
+
+static void report_rss(const char *who, const struct rss *r, long after)
+{
+    long warm = r->warm_at >= 0 ? median(r, r->warm_at) : -1;
+    long last = median(r, r->n > WINDOW ? r->n - WINDOW : 0);
     double pct = warm > 0 ? 100.0 * (double)(last - warm) / (double)warm : 0;
-    printf("soak: %-8s RSS after warm-up %ld kB, at the end %ld kB (%+.1f %%), peak %ld kB, "
-           "idle afterwards %ld kB\n",
-           who, warm, last, pct, peak, after);
+    printf("soak: %-8s RSS after warm-up %ld kB, at the end %ld kB (%+.1f %%; medians of %d "
+           "samples), peak %ld kB, idle afterwards %ld kB\n",
+           who, warm, last, pct, WINDOW, r->peak, after);
     if (warm <= 0 || pct > opt.tolerance || pct < -opt.tolerance)
         problem("%s RSS is not within the tolerance", who);
 }
@@ -261,7 +292,7 @@ int main(int argc, char **argv)
     int64_t start = now_ms(), end = start + (int64_t)opt.seconds * 1000;
     int64_t warm_at = start + (int64_t)opt.warmup_s * 1000;
     int64_t next_kill = start + opt.kill_every_ms, next_sample = start;
-    long s_warm = -1, s_peak = -1, s_last = -1, a_warm = -1, a_peak = -1, a_last = -1;
+    static struct rss s_rss = {.warm_at = -1}, a_rss = {.warm_at = -1};
     while (now_ms() < end && !problems) {
         struct pollfd p[MAX_APPS];
         for (int i = 0; i < opt.napps; i++)
@@ -273,11 +304,12 @@ int main(int argc, char **argv)
                 problem("%s", "an app exited by itself");
         if (now_ms() >= next_sample) {
             int w = now_ms() >= warm_at;
-            sample(srv->pid, &s_warm, &s_peak, &s_last, w);
-            sample(acd->pid, &a_warm, &a_peak, &a_last, w);
+            sample(&s_rss, srv->pid, w);
+            sample(&a_rss, acd->pid, w);
             if ((next_sample - start) % 10000 == 0)
                 printf("soak: %3lld s: RSS tapisrv %ld kB, acdproxy %ld kB\n",
-                       (long long)(next_sample - start) / 1000, s_last, a_last);
+                       (long long)(next_sample - start) / 1000, s_rss.kb[s_rss.n - 1],
+                       a_rss.kb[a_rss.n - 1]);
             fflush(stdout);
             next_sample += 1000;
         }
@@ -310,8 +342,8 @@ int main(int argc, char **argv)
            replaced);
     for (int i = 0; i < ncauses; i++)
         printf("soak: failed: %lu x %s\n", causes[i].n, causes[i].what);
-    report_rss("tapisrv", s_warm, s_peak, s_last, s_after);
-    report_rss("acdproxy", a_warm, a_peak, a_last, a_after);
+    report_rss("tapisrv", &s_rss, s_after);
+    report_rss("acdproxy", &a_rss, a_after);
     if (done_fail || done_req != done_ok + done_fail)
         problems++;
     if (problems)
