@@ -388,3 +388,24 @@ const char *acd_me(void)
     }
     return name;
 }
+
+int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out)
+{
+    static union {
+        LINEAGENTGROUPLIST l;
+        char b[8192];
+    } gl;
+    memset(&gl, 0, sizeof gl);
+    gl.l.dwTotalSize = sizeof gl;
+    if (acd_reply(app, lineGetGroupListA(line, &gl.l), NULL))
+        return -1;
+    for (DWORD i = 0; i < gl.l.dwNumEntries; i++) {
+        const LINEAGENTGROUPENTRY *e =
+            (const LINEAGENTGROUPENTRY *)(gl.b + gl.l.dwListOffset + i * sizeof *e);
+        if (e->dwNameSize && !strcmp(gl.b + e->dwNameOffset, name)) {
+            memcpy(out, &e->GroupID, sizeof *out);
+            return 0;
+        }
+    }
+    return -1;
+}

@@ -88,6 +88,11 @@ LONG acd_reply(HLINEAPP app, LONG id, struct acd_msgs *keep);
 int acd_wait_msg(HLINEAPP app, struct acd_msgs *keep, DWORD msg, DWORD_PTR p1, int ms,
                  LINEMESSAGE *out);
 
+/* The GUID of the group called name, from lineGetGroupListA on line of app
+ * (LINE_REPLY awaited as acd_reply does).  0, or -1 (no such group, or the
+ * request failed). */
+int acd_find_group(HLINEAPP app, HLINE line, const char *name, GUID *out);
+
 /* The current OS user's name (static). */
 const char *acd_me(void);
 

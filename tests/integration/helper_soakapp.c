@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acdharness.h"
 #include "harness.h"
 #include "tapitest.h"
 
@@ -86,27 +87,6 @@ static void drain(void)
     LINEMESSAGE m;
     while (lineGetMessage(g_app, &m, 0) == 0)
         ;
-}
-
-static int find_group(const char *name, GUID *out)
-{
-    union {
-        LINEAGENTGROUPLIST l;
-        char b[8192];
-    } gl;
-    memset(&gl, 0, sizeof gl);
-    gl.l.dwTotalSize = sizeof gl;
-    if (reply("grouplist", lineGetGroupListA(g_line, &gl.l)))
-        return -1;
-    for (DWORD i = 0; i < gl.l.dwNumEntries; i++) {
-        const LINEAGENTGROUPENTRY *e =
-            (const LINEAGENTGROUPENTRY *)(gl.b + gl.l.dwListOffset + i * sizeof *e);
-        if (!strcmp(gl.b + e->dwNameOffset, name)) {
-            memcpy(out, &e->GroupID, sizeof *out);
-            return 0;
-        }
-    }
-    return -1;
 }
 
 static LONG session_state(HAGENTSESSION s, DWORD *state)
@@ -253,7 +233,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (reply("createagent", lineCreateAgentA(g_line, argv[1], NULL, &agent)) ||
-        find_group(argv[3], &group) || get_session(agent, &group, &sess)) {
+        acd_find_group(g_app, g_line, argv[3], &group) || get_session(agent, &group, &sess)) {
         printf("FAIL agent 0x0\n");
         return 2;
     }

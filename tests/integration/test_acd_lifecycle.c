@@ -45,26 +45,6 @@ static int rm_entry(const char *p, const struct stat *sb, int fl, struct FTW *ft
     return fl == FTW_DP ? rmdir(p) : unlink(p);
 }
 
-static int find_group(struct world *w, const char *name, GUID *out)
-{
-    union {
-        LINEAGENTGROUPLIST l;
-        char b[4096];
-    } gl;
-    memset(&gl, 0, sizeof gl);
-    gl.l.dwTotalSize = sizeof gl;
-    if (acd_reply(w->app, lineGetGroupListA(w->line[0], &gl.l), NULL))
-        return -1;
-    for (DWORD i = 0; i < gl.l.dwNumEntries; i++) {
-        const LINEAGENTGROUPENTRY *e = (const LINEAGENTGROUPENTRY *)(gl.b + gl.l.dwListOffset) + i;
-        if (!strcmp(gl.b + e->dwNameOffset, name)) {
-            memcpy(out, &e->GroupID, sizeof *out);
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* A requester app with every line open (retrying while the lines are not
  * served yet, e.g. right after a restart). */
 static int open_app(struct world *w)
@@ -103,7 +83,8 @@ static int world_up(struct world *w, const char *db_url)
     w->acd = acdp_start(db_url ? db_url : w->db, w->log, NULL);
     if (!w->acd || open_app(w))
         return -1;
-    return find_group(w, "Sales", &w->sales) || find_group(w, "Support", &w->support);
+    return acd_find_group(w->app, w->line[0], "Sales", &w->sales) ||
+           acd_find_group(w->app, w->line[0], "Support", &w->support);
 }
 
 static void world_down(struct world *w)

@@ -50,27 +50,6 @@ static GUID g_sales, g_support;
 
 /* ------------------------------------------------------------------ setup */
 
-static int find_group(HLINE line, const char *name, GUID *out)
-{
-    union {
-        LINEAGENTGROUPLIST l;
-        char b[8192];
-    } gl;
-    memset(&gl, 0, sizeof gl);
-    gl.l.dwTotalSize = sizeof gl;
-    if (CALL(lineGetGroupListA(line, &gl.l)))
-        return -1;
-    for (DWORD i = 0; i < gl.l.dwNumEntries; i++) {
-        const LINEAGENTGROUPENTRY *e =
-            (const LINEAGENTGROUPENTRY *)(gl.b + gl.l.dwListOffset + i * sizeof *e);
-        if (e->dwNameSize && !strcmp(gl.b + e->dwNameOffset, name)) {
-            memcpy(out, &e->GroupID, sizeof *out);
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static int admin(const char *in, ...)
 {
     char *args[16] = {0};
@@ -126,7 +105,8 @@ static int group_setup(void **state)
     if (CALL(lineCreateAgentA(g_l0, "1001", NULL, &g_h1001)) ||
         CALL(lineCreateAgentA(g_l0, "1002", PIN, &g_h1002)) ||
         CALL(lineCreateAgentA(g_l0, "1003", NULL, &g_h1003)) ||
-        find_group(g_l0, "Sales", &g_sales) || find_group(g_l0, "Support", &g_support)) {
+        acd_find_group(g_app, g_l0, "Sales", &g_sales) ||
+        acd_find_group(g_app, g_l0, "Support", &g_support)) {
         fprintf(stderr, "test_acd_requests: the agents or groups are not there\n");
         return -1;
     }
@@ -742,7 +722,7 @@ static void admin_while_running(void **state)
         acd_admin(g_db, NULL, out, sizeof out, "group", "add", "Billing", (char *)NULL), 0);
     mon_expect(LINE_GROUPSTATUS, 0, LINEGROUPSTATUS_NEWGROUP, 0);
     GUID billing;
-    assert_int_equal(find_group(g_l0, "Billing", &billing), 0);
+    assert_int_equal(acd_find_group(g_app, g_l0, "Billing", &billing), 0);
     assert_int_equal(acd_admin(g_db, NULL, NULL, 0, "queue", "add", "30", "Billing", "--group",
                                "Billing", (char *)NULL),
                      0);

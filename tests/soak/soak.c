@@ -16,7 +16,9 @@
  * first 5 samples after the warm-up (default 10 % of the run, at least
  * 10 s) is the reference, and the median of the last 5 under load must be
  * within the tolerance (default 10 %) of it: a few hundred kB come and go
- * with the load (SQLite's cache, buffers), growth does not.  Every request an app saw answered
+ * with the load (SQLite's cache, buffers), growth does not.  Only the
+ * plain build's figures mean that: under ASan (build/sanitize) freed memory
+ * waits in its quarantine, and RSS grows by design.  Every request an app saw answered
  * counts; one that failed fails the soak (requests lost with a killed app are the injected faults:
  * they never complete).  Afterwards every app must exit 0, tapisrv must hold no connection beyond
  * the listener and acdproxy's, and both must exit 0 on SIGTERM.  Exit status 0 when all of that
