@@ -179,9 +179,9 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(SRV_A) $(COMMON_A)
 
 # --- entry points ------------------------------------------------------------------
 # VALGRIND=1: every process of the suites under valgrind memcheck, the
-# harness's deadlines and watchdog stretched TAPIX_TIME_SCALE (20) times.
+# harness's start/stop deadlines and watchdog stretched TAPIX_TIME_SCALE (10) times.
 ifeq ($(VALGRIND),1)
-TEST_ENV := TAPIX_VALGRIND=1 TAPIX_TIME_SCALE=$${TAPIX_TIME_SCALE:-20} \
+TEST_ENV := TAPIX_VALGRIND=1 TAPIX_TIME_SCALE=$${TAPIX_TIME_SCALE:-10} \
             TAPIX_VALGRIND_SUPP=$(CURDIR)/tests/valgrind.supp
 endif
 test: deps

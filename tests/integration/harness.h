@@ -22,12 +22,10 @@
 
 /* ---------------------------------------------------------------- time */
 
-/* CLOCK_MONOTONIC in milliseconds, divided by $TAPIX_TIME_SCALE (default 1):
- * under valgrind every deadline and the watchdog stretch by that factor. */
+/* CLOCK_MONOTONIC in milliseconds. */
 int64_t now_ms(void);
 
-/* Real milliseconds left until deadline (never negative): what poll() and
- * lineGetMessage take. */
+/* Milliseconds left until deadline (never negative). */
 int ms_left(int64_t deadline);
 
 /* ---------------------------------------------------------------- paths */
@@ -169,10 +167,10 @@ int wait_thread_blocked(pid_t tid, int64_t deadline);
 /* ---------------------------------------------------------------- watchdog */
 
 /*
- * Arm a process watchdog: if it fires, every server and helper this
- * process started is SIGKILLed, a message naming `what` is written to
- * stderr and the process exits with status 124.  Re-arming replaces the
- * previous deadline; 0 seconds disarms.
+ * Arm a process watchdog (seconds times $TAPIX_TIME_SCALE, default 1, which
+ * also stretches the harness's 10 s start and stop deadlines): if it fires, every server and helper
+ * this process started is SIGKILLed, a message naming `what` is written to stderr and the process
+ * exits with status 124.  Re-arming replaces the previous deadline; 0 seconds disarms.
  */
 void watchdog_arm(unsigned seconds, const char *what);
 
