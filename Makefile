@@ -4,7 +4,9 @@
 #   make            build everything
 #   make test       install missing Debian packages, build, run every suite
 #   make test SANITIZE=1   the same under AddressSanitizer + UBSan
+#   make test VALGRIND=1   the same under valgrind memcheck
 #   make run        start tapisrv with the default lines
+#   make soak       the soak test (SOAK_SECONDS=600)
 #   make bench      build and run the benchmarks
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -71,11 +73,12 @@ INTEG_BIN  := $(patsubst tests/integration/%.c,$(B)/tests/%,$(INTEG_SRC))
 HELP_BIN   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(filter tests/integration/helper_%.c,$(INTEG_HELP)))
 HARNESS_OBJ := $(call obj,$(filter-out tests/integration/helper_%.c,$(INTEG_HELP)))
 BENCH_BIN  := $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+SOAK_BIN   := $(if $(wildcard tests/soak/soak.c),$(B)/tests/soak)
 COMPILE_CHECKS := $(B)/tests/compile-c-gcc $(B)/tests/compile-c-clang \
                   $(B)/tests/compile-cxx-gcc $(B)/tests/compile-cxx-clang
 
-.PHONY: all test run bench install clean deps check-compile
-all: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL) $(TAPIBENCH) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
+.PHONY: all test soak run bench install clean deps check-compile
+all: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL) $(TAPIBENCH) $(UNIT_BIN) $(INTEG_BIN) $(HELP_BIN) $(SOAK_BIN) $(BENCH_BIN) $(COMPILE_CHECKS)
 
 deps:
 	@scripts/deps.sh
@@ -152,6 +155,11 @@ $(INTEG_BIN) $(HELP_BIN): $(B)/tests/%: $(B)/obj/tests/integration/%.o $(HARNESS
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HARNESS_OBJ) $(COMMON_A) $(TEST_LINK)
 
+# The soak test (not a test_* suite: make soak runs it).
+$(SOAK_BIN): $(B)/obj/tests/soak/soak.o $(HARNESS_OBJ) $(COMMON_A) $(LIBTAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(HARNESS_OBJ) $(COMMON_A) $(TEST_LINK)
+
 # The usage program, compiled as C11 and as C++ by gcc and by clang with every
 # warning an error, and linked against libtapi32: the header is
 # source-compatible and warning-free, and every function it declares exists.
@@ -176,9 +184,22 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(SRV_A) $(COMMON_A)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lm $(LIBS)
 
 # --- entry points ------------------------------------------------------------------
+# VALGRIND=1: every process of the suites under valgrind memcheck, the
+# harness's start/stop deadlines and watchdog stretched TAPIX_TIME_SCALE (10) times.
+ifeq ($(VALGRIND),1)
+TEST_ENV := TAPIX_VALGRIND=1 TAPIX_TIME_SCALE=$${TAPIX_TIME_SCALE:-10} \
+            TAPIX_VALGRIND_SUPP=$(CURDIR)/tests/valgrind.supp
+endif
 test: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/run-tests.sh $(B)
+	@$(TEST_ENV) scripts/run-tests.sh $(B)
+
+# make soak SOAK_SECONDS=N: tapisrv and acdproxy under 50 apps' mixed load with
+# injected disconnects for N seconds (tests/soak/soak.c says what must hold).
+SOAK_SECONDS ?= 600
+soak: deps
+	@$(MAKE) --no-print-directory all
+	$(B)/tests/soak --seconds $(SOAK_SECONDS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

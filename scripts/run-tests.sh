@@ -13,6 +13,15 @@ B=${1:-build}
 export TAPIX_SRV_LOG_LEVEL=${TAPIX_SRV_LOG_LEVEL:-warn}
 # The suites that take their store from TAPIX_TEST_STORE.
 PG_SUITES="test_acd_store test_acd_requests test_acd_lifecycle test_acd_nodes"
+# TAPIX_VALGRIND=1 (make test VALGRIND=1): every test program under valgrind
+# memcheck too (the harness wraps the processes they start); exit code 99
+# on any error or definite leak.
+VG=""
+if [ -n "${TAPIX_VALGRIND:-}" ] && [ "$TAPIX_VALGRIND" != 0 ]; then
+    VG="valgrind --quiet --tool=memcheck --error-exitcode=99 --leak-check=full
+        --show-leak-kinds=definite --errors-for-leak-kinds=definite
+        --child-silent-after-fork=yes --vgdb=no --suppressions=${TAPIX_VALGRIND_SUPP:-tests/valgrind.supp}"
+fi
 pass=0; fail=0; failed=""
 count() { # name rc
     if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed="$failed $1"; fi
@@ -20,7 +29,8 @@ count() { # name rc
 for t in "$B"/tests/test_*; do
     [ -f "$t" ] && [ -x "$t" ] || continue
     name=$(basename "$t")
-    TAPIX_TEST_STORE=sqlite TAPIX_BUILD="$B" "$t"; count "$name" $?
+    # shellcheck disable=SC2086
+    TAPIX_TEST_STORE=sqlite TAPIX_BUILD="$B" $VG "$t"; count "$name" $?
 done
 # Shell suites: the install check.
 for t in tests/install/test_*.sh; do
@@ -41,7 +51,7 @@ else
         for name in $PG_SUITES; do
             t="$B/tests/$name"
             [ -x "$t" ] || continue
-            TAPIX_TEST_STORE=pg TAPIX_BUILD="$B" "$t"; count "$name[pg]" $?
+            TAPIX_TEST_STORE=pg TAPIX_BUILD="$B" $VG "$t"; count "$name[pg]" $?
         done
     else
         echo "cannot start a PostgreSQL server for the [pg] suites" >&2

@@ -111,7 +111,7 @@ static int spawn(struct acdp *p, char *const extra[])
             _exit(127);
         if (dup2(logfd, 2) < 0 || fcntl(fds[1], F_SETFD, 0) < 0)
             _exit(127);
-        execv(path, argv);
+        harness_execv(path, argv);
         _exit(127);
     }
     close(fds[1]);
@@ -228,7 +228,7 @@ int acd_admin(const char *db, const char *stdin_text, char *out, size_t outcap, 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (dup2(in[0], 0) < 0 || dup2(o[1], 1) < 0)
             _exit(127);
-        execv(path, argv);
+        harness_execv(path, argv);
         _exit(127);
     }
     close(in[0]);
@@ -302,7 +302,7 @@ pid_t tapisrv_start_at(const char *sock, const char *conf)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent || fcntl(fds[1], F_SETFD, 0) < 0)
             _exit(127);
-        execv(path, argv);
+        harness_execv(path, argv);
         _exit(127);
     }
     close(fds[1]);

@@ -34,6 +34,14 @@ int ms_left(int64_t deadline);
  * test binary (build/tests/test_x -> build), else "build". */
 const char *build_dir(void);
 
+/* ---------------------------------------------------------------- exec */
+
+/* execv(path, argv), or with $TAPIX_VALGRIND set (not "0") the same under
+ * valgrind memcheck (exit code 99 on any error or definite leak), with
+ * tests/valgrind.supp ($TAPIX_VALGRIND_SUPP overrides it).  Every process
+ * the harness starts goes through here.  Returns only on failure. */
+int harness_execv(const char *path, char *const argv[]);
+
 /* ---------------------------------------------------------------- server */
 
 struct srv {
@@ -164,10 +172,10 @@ int wait_thread_blocked(pid_t tid, int64_t deadline);
 /* ---------------------------------------------------------------- watchdog */
 
 /*
- * Arm a process watchdog: if it fires, every server and helper this
- * process started is SIGKILLed, a message naming `what` is written to
- * stderr and the process exits with status 124.  Re-arming replaces the
- * previous deadline; 0 seconds disarms.
+ * Arm a process watchdog (seconds times $TAPIX_TIME_SCALE, default 1, which
+ * also stretches the harness's 10 s start and stop deadlines): if it fires, every server and helper
+ * this process started is SIGKILLed, a message naming `what` is written to stderr and the process
+ * exits with status 124.  Re-arming replaces the previous deadline; 0 seconds disarms.
  */
 void watchdog_arm(unsigned seconds, const char *what);
 

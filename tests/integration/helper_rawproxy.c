@@ -5,7 +5,7 @@
  * on its own (DESIGN §5.7).
  *
  *   helper_rawproxy [--dev N] [--ver HEX] [--types SPEC] [--priv HEX] [--mode MODE]
- *                   [--answer-as H] [--steal-from H]
+ *                   [--answer-as H] [--steal-from H|self]
  *       HELLO, then OPEN (privileges priv | LINEOPENOPTION_PROXY, the types);
  *       prints "READY <hLine>" (or "OPENFAIL 0x<rc>", exit 3).  For every
  *       LINE_PROXYREQUEST: "GOT <type>", then a RESPONSE by mode, then
@@ -24,7 +24,8 @@
  *       With --steal-from H: right after READY, a RESPONSE (result 0, a
  *       4-byte output) for every proxy id 1..2000, naming hLine H, then a
  *       round trip, then "STOLEN": requests routed to another handler must
- *       not be completed by this peer.
+ *       not be completed by this peer.  --steal-from self: the same, naming
+ *       this peer's own hLine.
  *       With --answer-as H: every RESPONSE names hLine H (another line, of
  *       this peer or another) instead of the line the request came on.
  *       Exits 0 on EOF on stdin or when the server closes the connection.
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
     uint32_t dev = 0, ver = 0x00020002, priv = LINECALLPRIVILEGE_NONE;
     const char *mode = "good", *raw = NULL;
     uint32_t steal = 0;
+    int steal_self = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -170,6 +172,8 @@ int main(int argc, char **argv)
             raw = v;
         else if (!strcmp(a, "--answer-as"))
             g_answer_as = (uint32_t)strtoul(v, NULL, 0);
+        else if (!strcmp(a, "--steal-from") && !strcmp(v, "self"))
+            steal_self = 1;
         else if (!strcmp(a, "--steal-from"))
             steal = (uint32_t)strtoul(v, NULL, 0);
         else if (!strcmp(a, "--types")) {
@@ -216,10 +220,10 @@ int main(int argc, char **argv)
     }
     uint32_t hline = res.a;
     out("READY %u", (unsigned)hline);
-    if (steal) {
+    if (steal || steal_self) {
         static const uint8_t junk[4] = {0xAD, 0xDE, 0, 0};
         for (uint32_t id = 1; id <= 2000; id++) {
-            struct w_response r = {steal, id, 0, {junk, sizeof junk}};
+            struct w_response r = {steal_self ? hline : steal, id, 0, {junk, sizeof junk}};
             send_msg(W_RESPONSE, 0, &r);
         }
         struct w_negotiate ng = {dev, 0x00010004, 0x00020002};

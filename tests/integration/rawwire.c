@@ -22,11 +22,18 @@ int rw_connect(struct rawconn *c)
     if (c->fd < 0)
         return -1;
     if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa)) {
+        int e = errno; /* the caller may want to know why (EACCES) */
         close(c->fd);
         c->fd = -1;
+        errno = e;
         return -1;
     }
     return 0;
+}
+
+int rw_pending(const struct rawconn *c)
+{
+    return c->in.len > c->consumed;
 }
 
 void rw_close(struct rawconn *c)

@@ -20,7 +20,8 @@ struct rawconn {
     uint32_t seq;    /* last seq used by rw_call */
 };
 
-/* Connect to the server $TAPI_SERVER names (sockpath_resolve).  0 / -1. */
+/* Connect to the server $TAPI_SERVER names (sockpath_resolve).  0, or -1
+ * with errno set (EACCES: the socket's mode and group keep us out). */
 int rw_connect(struct rawconn *c);
 /* Close and free. */
 void rw_close(struct rawconn *c);
@@ -32,6 +33,8 @@ int rw_send(struct rawconn *c, unsigned type, uint32_t seq, const void *msg);
 /* Read until one whole frame is buffered and decode it; blobs point into
  * c->in until the next call.  0, or -1 on EOF, an error or a bad frame. */
 int rw_read(struct rawconn *c, unsigned *type, uint32_t *seq, union wire_msg *m);
+/* Is a whole frame or part of one buffered and not yet returned? */
+int rw_pending(const struct rawconn *c);
 /* Send a request with the next seq and read until its RESULT (events
  * before it are dropped).  0 / -1. */
 int rw_call(struct rawconn *c, unsigned type, const void *msg, struct w_result *res);

@@ -98,7 +98,7 @@ CTL_FN int ctl_runv_in(struct ctl_run *r, const char *prog, const char *dir, con
             _exit(127);
         if (dir && chdir(dir))
             _exit(127);
-        execv(path, argv);
+        harness_execv(path, argv);
         _exit(127);
     }
     close(out[1]);
@@ -208,7 +208,7 @@ CTL_FN struct helper *ctl_spawnv_err(char *const args[], int *err_fd)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
             _exit(127);
-        execv(path, argv);
+        harness_execv(path, argv);
         _exit(127);
     }
     close(out[1]);
