@@ -163,13 +163,39 @@ static int f_session_update(struct acd_store *s, const struct st_session *ss)
     return FA(s)->fail_writes ? FA(s)->fail_writes : store_session_update(IN(s), ss);
 }
 
+static int f_sessions_changed(struct acd_store *s, uint64_t *cursor, st_session_fn fn, void *arg)
+{
+    return store_sessions_changed(IN(s), cursor, fn, arg);
+}
+
 static const struct store_ops faulty_ops = {
-    f_close,          f_schema,       f_begin,        f_commit,       f_rollback,
-    f_next,           f_changed,      f_fd,           f_agents,       f_agent_get,
-    f_agent_add,      f_agent_update, f_agent_remove, f_groups,       f_group_add,
-    f_group_remove,   f_queues,       f_queue_add,    f_queue_update, f_queue_remove,
-    f_acts,           f_act_add,      f_act_remove,   f_sessions,     f_session_add,
-    f_session_update,
+    .close = f_close,
+    .schema_version = f_schema,
+    .begin = f_begin,
+    .commit = f_commit,
+    .rollback = f_rollback,
+    .next_handle = f_next,
+    .changed = f_changed,
+    .fd = f_fd,
+    .agents = f_agents,
+    .agent_get = f_agent_get,
+    .agent_add = f_agent_add,
+    .agent_update = f_agent_update,
+    .agent_remove = f_agent_remove,
+    .groups = f_groups,
+    .group_add = f_group_add,
+    .group_remove = f_group_remove,
+    .queues = f_queues,
+    .queue_add = f_queue_add,
+    .queue_update = f_queue_update,
+    .queue_remove = f_queue_remove,
+    .activities = f_acts,
+    .activity_add = f_act_add,
+    .activity_remove = f_act_remove,
+    .sessions = f_sessions,
+    .session_add = f_session_add,
+    .session_update = f_session_update,
+    .sessions_changed = f_sessions_changed,
 };
 
 /* --- fixture -------------------------------------------------------------------------- */
