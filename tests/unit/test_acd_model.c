@@ -1283,6 +1283,25 @@ static void other_node_changes(void **state)
     node_b_free(b);
 }
 
+static void count_change(void *arg, const struct m_session *old, const struct m_session *now)
+{
+    (void)old;
+    (void)now;
+    ++*(int *)arg;
+}
+
+/* How long one session pass (model_reload_sessions or model_sync_sessions)
+ * takes; its changes are counted into *seen. */
+static double elapsed_ms(struct fx *f, int (*pass)(struct acd_model *, m_session_fn, void *),
+                         int *seen)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(pass(&f->a.m, count_change, seen), ST_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
 /* Memory per session with many sessions (the model's own accounting and
  * the process's heap growth). */
 static void memory_per_session(void **state)
@@ -1337,6 +1356,37 @@ static void memory_per_session(void **state)
     assert_int_equal(f->a.m.nsess, N);
     printf("# model: re-reading %d unchanged sessions took %.0f ms\n", N,
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+
+    /* another node changes one session: what this node's sync costs, the
+       full pass against the changed sessions only; one change either way */
+    struct acd_store *other;
+    char err[256];
+    assert_int_equal(store_open(f->path, &other, err, sizeof err), ST_OK);
+    const struct m_session *ms = &f->a.m.sess[N / 2];
+    struct st_session ss = {.handle = ms->handle,
+                            .agent = ms->agent,
+                            .group = f->sales,
+                            .line = 1,
+                            .state = LINEAGENTSESSIONSTATE_ENDED,
+                            .start_ms = 1,
+                            .end_ms = 2,
+                            .calls = 1};
+    assert_int_equal(store_session_update(other, &ss), ST_OK);
+    int seen = 0;
+    double full = elapsed_ms(f, model_reload_sessions, &seen);
+    assert_int_equal(seen, 1);
+    assert_int_equal(model_session(&f->a.m, ss.handle)->calls, 1);
+    ss.calls = 2;
+    assert_int_equal(store_session_update(other, &ss), ST_OK);
+    seen = 0;
+    double incr = elapsed_ms(f, model_sync_sessions, &seen);
+    assert_int_equal(seen, 1);
+    assert_int_equal(model_session(&f->a.m, ss.handle)->calls, 2);
+    assert_int_equal(f->a.m.nsess, N);
+    printf("# model: sync after another node changed 1 of %d sessions: full pass %.1f ms,"
+           " changed sessions only %.2f ms\n",
+           N, full, incr);
+    store_close(other);
 }
 
 /* The real supervisor lookup: uid 0, and membership of the group (the

@@ -273,6 +273,14 @@ static int stop_session(void *arg, const struct st_session *s)
     return 9;
 }
 
+/* The sessions store_sessions_changed reports to b through *cur. */
+static struct sessions changed_since(struct acd_store *b, uint64_t *cur)
+{
+    struct sessions l = {0};
+    assert_int_equal(store_sessions_changed(b, cur, on_session, &l), ST_OK);
+    return l;
+}
+
 /* ---- URLs and files --------------------------------------------------------------------- */
 
 static void test_urls(void **state)
@@ -495,6 +503,44 @@ static void test_schema_migrate_v1(void **state)
     assert_true(l.v[1].end_ms >= l.v[1].start_ms);
     struct st_session s3 = session_rec(a.handle, g.guid);
     assert_int_equal(store_session_add(s, &s3), ST_EXISTS);
+    store_close(s);
+}
+
+/* A database from before the change stamps (SQLite 2, PostgreSQL 1) is
+ * migrated: its sessions come with a cursor of 0, later writes through
+ * the cursor. */
+static void test_schema_migrate_changes(void **state)
+{
+    struct fx *f = *state;
+    struct acd_store *s = open_ok(f->db);
+    struct st_group g = {guid_of(1), "G"};
+    assert_int_equal(store_group_add(s, &g), ST_OK);
+    struct st_agent a = agent_rec("old", "");
+    assert_int_equal(store_agent_add(s, &a), ST_OK);
+    struct st_session s1 = session_rec(a.handle, g.guid);
+    assert_int_equal(store_session_add(s, &s1), ST_OK);
+    store_close(s);
+    if (on_pg())
+        raw_sql(f->db, "DROP INDEX sessions_txid; ALTER TABLE sessions DROP COLUMN txid;"
+                       "UPDATE schema_version SET version = 1;");
+    else
+        raw_sql(f->db, "DROP INDEX sessions_chg; ALTER TABLE sessions DROP COLUMN chg;"
+                       "ALTER TABLE meta DROP COLUMN chg; UPDATE schema_version SET version = 2;");
+    s = open_ok(f->db);
+    assert_int_equal(store_schema_version(s), schema_now());
+    uint64_t cur = 0;
+    struct sessions l = changed_since(s, &cur);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].handle, s1.handle);
+    struct acd_store *w = open_ok(f->db);
+    s1.state = LINEAGENTSESSIONSTATE_READY;
+    assert_int_equal(store_session_update(w, &s1), ST_OK);
+    l = changed_since(s, &cur);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].state, LINEAGENTSESSIONSTATE_READY);
+    l = changed_since(s, &cur);
+    assert_int_equal(l.n, 0);
+    store_close(w);
     store_close(s);
 }
 
@@ -1187,14 +1233,6 @@ static void test_changed(void **state)
 
 /* ---- changed sessions -------------------------------------------------------------------- */
 
-/* The sessions store_sessions_changed reports to b through *cur. */
-static struct sessions changed_since(struct acd_store *b, uint64_t *cur)
-{
-    struct sessions l = {0};
-    assert_int_equal(store_sessions_changed(b, cur, on_session, &l), ST_OK);
-    return l;
-}
-
 /* Another connection's inserts and updates come once through the cursor;
  * a cursor of 0 gives all. */
 static void test_sessions_changed(void **state)
@@ -1620,6 +1658,7 @@ static void test_many_sessions(void **state)
     }
 
     double t0 = now_s();
+    struct st_session mid = {0}; /* the one another node changes below */
     assert_int_equal(store_begin(s), ST_OK);
     for (uint32_t i = 0; i < n; i++) {
         struct st_session ss = session_rec(agents[i % 10], g.guid);
@@ -1629,6 +1668,8 @@ static void test_many_sessions(void **state)
         ss.state = LINEAGENTSESSIONSTATE_ENDED;
         if (store_session_add(s, &ss) != ST_OK)
             fail_msg("session %u: %s", i, store_errmsg(s));
+        if (i == n / 2)
+            mid = ss;
     }
     assert_int_equal(store_commit(s), ST_OK);
     double t1 = now_s();
@@ -1652,6 +1693,32 @@ static void test_many_sessions(void **state)
     print_message("[   INFO   ] %u sessions: written in one transaction in %.3f s, "
                   "opened and streamed back in %.3f s (database %.1f MB)\n",
                   n, t1 - t0, t3 - t2, mb);
+
+    /* What a sync costs after another node changed one session: the full
+       pass reads every session, the cursor the changed one. */
+    uint64_t cur = 0;
+    c = (struct check_stream){.n = 0, .last = 0, .ok = true};
+    assert_int_equal(store_sessions_changed(s, &cur, on_stream, &c), ST_OK);
+    assert_int_equal(c.n, n);
+    assert_true(c.ok);
+    struct acd_store *w = open_ok(f->db);
+    mid.talk_s = 42;
+    assert_int_equal(store_session_update(w, &mid), ST_OK);
+    struct sessions l = {0};
+    double t4 = now_s();
+    assert_int_equal(store_sessions(s, on_session, &l), ST_OK);
+    double t5 = now_s();
+    assert_int_equal(l.n, n);
+    l = (struct sessions){.n = 0};
+    assert_int_equal(store_sessions_changed(s, &cur, on_session, &l), ST_OK);
+    double t6 = now_s();
+    assert_true(l.n >= 1 && l.n < MAXREC); /* once; again if a transaction was open */
+    assert_int_equal(l.v[0].handle, mid.handle);
+    assert_int_equal(l.v[0].talk_s, 42);
+    print_message("[   INFO   ] %u sessions, one changed by another connection: reading all"
+                  " %.1f ms, reading the changed %.2f ms\n",
+                  n, (t5 - t4) * 1e3, (t6 - t5) * 1e3);
+    store_close(w);
     store_close(s);
 }
 
@@ -1769,6 +1836,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_migrate_v0, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_migrate_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_migrate_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_migration_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_foreign_refused, setup, teardown),
