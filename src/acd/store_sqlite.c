@@ -1280,21 +1280,27 @@ static void bind_session(sqlite3_stmt *st, const void *rec)
     bind_u32(st, 15, ss->total_answer_s);
 }
 
+/* Start a session write by statement id: its transaction (op_begin) and
+   the transaction's change number bound as parameter 16.  The caller ends
+   it with op_end(s, *own, r) whatever this returned. */
+static int session_write_begin(struct sq *s, enum sid id, bool *own)
+{
+    int64_t chg;
+    int r = op_begin(s, own);
+    if (r == ST_OK && (r = change_number(s, &chg)) == ST_OK)
+        sqlite3_bind_int64(s->st[id], 16, chg);
+    return r;
+}
+
 static int sq_session_add(struct acd_store *b, struct st_session *ss)
 {
     REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
     uint32_t h;
     bool own;
-    int64_t chg;
-    int r = op_begin(s, &own);
-    if (r)
-        return r;
-    r = change_number(s, &chg);
-    if (r == ST_OK) {
-        sqlite3_bind_int64(s->st[S_SESSION_ADD], 16, chg);
+    int r = session_write_begin(s, S_SESSION_ADD, &own);
+    if (r == ST_OK)
         r = insert_handled(s, S_SESSION_ADD, "adding a session", bind_session, ss, &h);
-    }
     r = op_end(s, own, r);
     if (r == ST_OK)
         ss->handle = h;
@@ -1315,14 +1321,9 @@ static int sq_session_update(struct acd_store *b, const struct st_session *ss)
     char nf[64];
     snprintf(nf, sizeof nf, "no session with handle %u", ss->handle);
     bool own;
-    int64_t chg;
-    int r = op_begin(s, &own);
-    if (r)
-        return r;
-    r = change_number(s, &chg);
+    int r = session_write_begin(s, S_SESSION_UPDATE, &own);
     if (r == ST_OK) {
         bind_session(s->st[S_SESSION_UPDATE], ss);
-        sqlite3_bind_int64(s->st[S_SESSION_UPDATE], 16, chg);
         r = exec_one(s, S_SESSION_UPDATE, "updating a session", nf);
     }
     bool fk = s->last_rc == SQLITE_CONSTRAINT_FOREIGNKEY;
