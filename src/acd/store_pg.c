@@ -6,7 +6,10 @@
  * ("postgresql://..." or "postgres://...") goes to libpq as it is, after
  * defaults it may override: connect_timeout=10, TCP keepalives, and
  * options "-c lock_timeout=5000" (a write waiting that long for another
- * writer's row lock fails with ST_BUSY, as SQLite's busy_timeout).  The
+ * writer's row lock fails with ST_BUSY, as SQLite's busy_timeout) and
+ * max_parallel_workers_per_gather=0: before its first ANALYZE a table's
+ * changed sessions look like a third of it to the planner, which then
+ * starts a parallel worker (tens of ms) to read the one row.  The
  * client encoding is UTF8; synchronous_commit is raised to on if the
  * server has it off, so a commit that returned is on disk.
  *
@@ -841,7 +844,8 @@ int store_pg_open(const char *url, struct acd_store **out, char *err, size_t err
     s->sqlstate[0] = '\0';
     /* Our defaults first: the URL, expanded at "dbname", overrides them. */
     char lock[64];
-    snprintf(lock, sizeof lock, "-c lock_timeout=%d", STORE_BUSY_TIMEOUT_MS);
+    snprintf(lock, sizeof lock, "-c lock_timeout=%d -c max_parallel_workers_per_gather=0",
+             STORE_BUSY_TIMEOUT_MS);
     const char *const keys[] = {"connect_timeout",  "keepalives_idle",  "keepalives_interval",
                                 "keepalives_count", "application_name", "options",
                                 "dbname",           "client_encoding",  NULL};

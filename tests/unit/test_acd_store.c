@@ -1709,15 +1709,27 @@ static void test_many_sessions(void **state)
     assert_int_equal(store_sessions(s, on_session, &l), ST_OK);
     double t5 = now_s();
     assert_int_equal(l.n, n);
-    l = (struct sessions){.n = 0};
-    assert_int_equal(store_sessions_changed(s, &cur, on_session, &l), ST_OK);
-    double t6 = now_s();
-    assert_true(l.n >= 1 && l.n < MAXREC); /* once; again if a transaction was open */
-    assert_int_equal(l.v[0].handle, mid.handle);
-    assert_int_equal(l.v[0].talk_s, 42);
+    /* a few rounds: the first read of a fresh table also pays for
+       planning against it (PostgreSQL probes the new index) */
+    double first = 0, best = 0;
+    for (int round = 0; round < 3; round++) {
+        if (round) {
+            mid.talk_s++;
+            assert_int_equal(store_session_update(w, &mid), ST_OK);
+        }
+        l = (struct sessions){.n = 0};
+        double t6 = now_s();
+        assert_int_equal(store_sessions_changed(s, &cur, on_session, &l), ST_OK);
+        double ms = (now_s() - t6) * 1e3;
+        first = round ? first : ms;
+        best = round && ms > best ? best : ms;
+        assert_true(l.n >= 1 && l.n < MAXREC); /* once; again if a transaction was open */
+        assert_int_equal(l.v[0].handle, mid.handle);
+        assert_int_equal(l.v[0].talk_s, mid.talk_s);
+    }
     print_message("[   INFO   ] %u sessions, one changed by another connection: reading all"
-                  " %.1f ms, reading the changed %.2f ms\n",
-                  n, (t5 - t4) * 1e3, (t6 - t5) * 1e3);
+                  " %.1f ms, reading the changed %.2f ms (first of 3) / %.2f ms (best)\n",
+                  n, (t5 - t4) * 1e3, first, best);
     store_close(w);
     store_close(s);
 }
