@@ -477,7 +477,7 @@ int model_load(struct acd_model *m, struct acd_store *st)
     dir_free(&d);
     /* sessions, oldest (lowest handle) first */
     if (!rc) {
-        rc = store_sessions(st, on_session, m);
+        rc = store_sessions_changed(st, &m->sess_cursor, on_session, m);
         if (rc > 0)
             rc = ST_ERR;
     }
@@ -602,8 +602,10 @@ int model_reload_directory(struct acd_model *m, struct m_change **chp, size_t *n
        lists of the ones we have from memory */
     if (d.nagents)
         qsort(d.agents, d.nagents, sizeof *d.agents, cmp_agent_handle);
+    uint32_t kept = 0; /* agents of memory still stored */
     for (uint32_t i = 0; i < d.nagents; i++) {
         struct m_agent *old = model_agent(m, d.agents[i].handle);
+        kept += old != NULL;
         agents[i].a = d.agents[i];
         agent_normalise(&agents[i].a);
         if (agents[i].a.activity && !model_activity(m, agents[i].a.activity))
@@ -631,6 +633,9 @@ int model_reload_directory(struct acd_model *m, struct m_change **chp, size_t *n
                     agent_push_session(&agents[i], s);
         }
     }
+    /* a removed agent took its sessions along: only a full pass sees that */
+    if (kept < m->nagents)
+        m->sess_full = true;
     for (uint32_t i = 0; i < m->nagents; i++)
         free(m->agents[i].sess);
     free(m->agents);
@@ -737,13 +742,25 @@ static int drop_unseen(struct acd_model *m, m_session_fn fn, void *arg)
 int model_reload_sessions(struct acd_model *m, m_session_fn fn, void *arg)
 {
     struct resync r = {.m = m, .fn = fn, .arg = arg, .seen = 0};
+    uint64_t cursor = 0; /* every stored session, and a cursor covering them */
     m->mark++;
-    int rc = store_sessions(m->st, on_resync, &r);
+    int rc = store_sessions_changed(m->st, &cursor, on_resync, &r);
     if (rc)
         return rc < 0 ? rc : ST_ERR;
-    if (r.seen == m->nsess)
-        return ST_OK;
-    return drop_unseen(m, fn, arg);
+    if (r.seen != m->nsess && (rc = drop_unseen(m, fn, arg)) != ST_OK)
+        return rc;
+    m->sess_cursor = cursor;
+    m->sess_full = false;
+    return ST_OK;
+}
+
+int model_sync_sessions(struct acd_model *m, m_session_fn fn, void *arg)
+{
+    if (m->sess_full)
+        return model_reload_sessions(m, fn, arg);
+    struct resync r = {.m = m, .fn = fn, .arg = arg, .seen = 0};
+    int rc = store_sessions_changed(m->st, &m->sess_cursor, on_resync, &r);
+    return rc > 0 ? ST_ERR : rc;
 }
 
 /* --- writes -------------------------------------------------------------------------------- */

@@ -79,7 +79,10 @@ struct acd_model {
     struct m_session *sess;
     uint32_t nsess, capsess;
     struct u32map sess_by_handle;
-    uint16_t mark;   /* the current model_reload_sessions pass */
+    uint16_t mark; /* the current model_reload_sessions pass */
+    /* store_sessions_changed's cursor: what the sessions in memory cover */
+    uint64_t sess_cursor;
+    bool sess_full;  /* an agent left: the next session sync looks at all */
     int store_err;   /* first failed store write since model_clear_err, ST_OK if none */
     uint32_t writes; /* store writes made (a request "changed" when this grew) */
 };
@@ -140,6 +143,15 @@ typedef void (*m_session_fn)(void *arg, const struct m_session *old, const struc
  * Returns ST_OK or a store error (m then holds what was read so far).
  */
 int model_reload_sessions(struct acd_model *m, m_session_fn fn, void *arg);
+
+/*
+ * The same merge for the sessions added or changed since the last load or
+ * sync only (store_sessions_changed): its cost is that of the changed
+ * sessions, not of the stored ones.  It cannot see sessions removed with
+ * their agent, so after model_reload_directory found an agent gone it does
+ * the full pass (model_reload_sessions).
+ */
+int model_sync_sessions(struct acd_model *m, m_session_fn fn, void *arg);
 
 /* Lookups: NULL / M_NONE when there is none. */
 struct m_agent *model_agent(struct acd_model *m, uint32_t handle);

@@ -375,3 +375,8 @@ int store_session_update(struct acd_store *s, const struct st_session *ss)
 {
     return s->ops->session_update(s, ss);
 }
+
+int store_sessions_changed(struct acd_store *s, uint64_t *cursor, st_session_fn fn, void *arg)
+{
+    return s->ops->sessions_changed(s, cursor, fn, arg);
+}

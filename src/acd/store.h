@@ -205,4 +205,20 @@ int store_sessions(struct acd_store *s, st_session_fn fn, void *arg);
 int store_session_add(struct acd_store *s, struct st_session *ss);
 int store_session_update(struct acd_store *s, const struct st_session *ss);
 
+/*
+ * The sessions added or updated by commits *cursor has not covered yet, in
+ * handle order; then *cursor moves past them (on ST_OK only: a failed or
+ * stopped pass leaves it, and the next call reads those rows again).
+ * *cursor = 0 has covered nothing: every stored session comes (the first
+ * load).  The value is the backend's own, meaningful only to this store.
+ * A session written by a transaction still open during a call (this
+ * connection's own included) comes in a later call, never lost between
+ * the two; a session may come more than once, so the caller must treat
+ * a record equal to what it holds as no change.  Removed sessions (their
+ * agent was removed) are not reported: look at every session
+ * (store_sessions, or a cursor of 0) after an agent left the directory.
+ * The cost is that of the rows reported, not of the rows stored.
+ */
+int store_sessions_changed(struct acd_store *s, uint64_t *cursor, st_session_fn fn, void *arg);
+
 #endif

@@ -43,6 +43,7 @@ struct store_ops {
     int (*sessions)(struct acd_store *s, st_session_fn fn, void *arg);
     int (*session_add)(struct acd_store *s, struct st_session *ss);
     int (*session_update)(struct acd_store *s, const struct st_session *ss);
+    int (*sessions_changed)(struct acd_store *s, uint64_t *cursor, st_session_fn fn, void *arg);
 
     /* A backend with a connection to lose (may be NULL: never lost). */
     bool (*lost)(struct acd_store *s);

@@ -6,11 +6,14 @@
  * ("postgresql://..." or "postgres://...") goes to libpq as it is, after
  * defaults it may override: connect_timeout=10, TCP keepalives, and
  * options "-c lock_timeout=5000" (a write waiting that long for another
- * writer's row lock fails with ST_BUSY, as SQLite's busy_timeout).  The
+ * writer's row lock fails with ST_BUSY, as SQLite's busy_timeout) and
+ * max_parallel_workers_per_gather=0: before its first ANALYZE a table's
+ * changed sessions look like a third of it to the planner, which then
+ * starts a parallel worker (tens of ms) to read the one row.  The
  * client encoding is UTF8; synchronous_commit is raised to on if the
  * server has it off, so a commit that returned is on disk.
  *
- * Schema (version 1; schema_version holds the version; migrations run in
+ * Schema (version 2; schema_version holds the version; migrations run in
  * order, each upgrade in one transaction holding an advisory lock, so two
  * nodes starting together migrate once; PostgreSQL's DDL is transactional,
  * so a failed migration leaves nothing behind):
@@ -28,6 +31,8 @@
  *   acd_notify()  a statement trigger on every table: pg_notify on the
  *                 channel acd_changed, delivered only when the writing
  *                 transaction commits.
+ *   sessions.txid (version 2) xid8, the transaction that last inserted or
+ *                 updated the session (index sessions_txid).
  * Text is compared byte-wise (COLLATE "C") for the orders store.h names.
  *
  * Statements are prepared once per connection (again after a reconnect).
@@ -41,6 +46,15 @@
  * Removal checks lock the record first (SELECT ... FOR UPDATE), so a
  * session another node inserts meanwhile (its foreign key takes a share
  * lock on the agent) is either seen by the count or refused.
+ *
+ * Changed sessions (store_sessions_changed): transactions commit out of
+ * order, so no counter tells what a reader has seen.  The cursor is the
+ * xmin of the reading statement's snapshot: every transaction with a lower
+ * id had ended when the snapshot was taken (so its rows, if committed, were
+ * in it), and every transaction still open then, or begun later, has an id
+ * of xmin or above; the next read asks for txid >= the cursor.  An open
+ * transaction's rows are read again until it ends; a reader's own
+ * transaction too.
  *
  * Errors from SQLSTATE: 23505 -> ST_EXISTS, 23503 -> ST_NOTFOUND, 53100
  * -> ST_FULL, 25006 (and a server in read-only mode) -> ST_READONLY,
@@ -166,8 +180,15 @@ static const char schema_v1[] =
                                                                                                                  "CREATE TRIGGER sessions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions"
                                                                                                                  " FOR EACH STATEMENT EXECUTE FUNCTION acd_notify();";
 
+/* Version 2: which transaction last wrote a session, so another node reads
+   only the sessions that changed.  Existing rows get the migration's id:
+   a first load reads them all anyway. */
+static const char schema_v2[] =
+    "ALTER TABLE sessions ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id();"
+    "CREATE INDEX sessions_txid ON sessions (txid);";
+
 /* migrations[i] takes a database from version i to i + 1. */
-static const char *const migrations[] = {schema_v1};
+static const char *const migrations[] = {schema_v1, schema_v2};
 #define SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- statements ------------------------------------------------------------ */
@@ -199,6 +220,7 @@ enum sid {
     S_ACTIVITY_DELETE,
     S_ACTIVITY_CLEAR,
     S_SESSIONS,
+    S_SESSIONS_SINCE,
     S_SESSION_ADD,
     S_SESSION_UPDATE,
     S_COUNT
@@ -235,15 +257,19 @@ static const char *const sql[S_COUNT] = {
     [S_ACTIVITY_ADD] = "INSERT INTO activities (id, name) VALUES ($1, $2)",
     [S_ACTIVITY_DELETE] = "DELETE FROM activities WHERE id = $1",
     [S_ACTIVITY_CLEAR] = "UPDATE agents SET activity = 0 WHERE activity = $1",
-    [S_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions ORDER BY handle",
+    /* the snapshot's xmin last: row_session reads the fields before it */
+    [S_SESSIONS] = "SELECT " SESSION_COLS ", pg_snapshot_xmin(pg_current_snapshot())::text"
+                   " FROM sessions ORDER BY handle",
+    [S_SESSIONS_SINCE] = "SELECT " SESSION_COLS ", pg_snapshot_xmin(pg_current_snapshot())::text"
+                         " FROM sessions WHERE txid >= $1::text::xid8 ORDER BY handle",
     [S_SESSION_ADD] = "INSERT INTO sessions (" SESSION_COLS ") VALUES"
                       " (nextval('acd_handles'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
                       " $12, $13, $14) RETURNING handle",
     [S_SESSION_UPDATE] = "UPDATE sessions SET agent = $2, group_guid = $3, line = $4,"
                          " address = $5, state = $6, next_state = $7, start_ms = $8,"
                          " end_ms = $9, calls = $10, talk_s = $11, call_s = $12,"
-                         " wrapup_s = $13, longest_answer_s = $14, total_answer_s = $15"
-                         " WHERE handle = $1",
+                         " wrapup_s = $13, longest_answer_s = $14, total_answer_s = $15,"
+                         " txid = pg_current_xact_id() WHERE handle = $1",
 };
 
 struct pg {
@@ -818,7 +844,8 @@ int store_pg_open(const char *url, struct acd_store **out, char *err, size_t err
     s->sqlstate[0] = '\0';
     /* Our defaults first: the URL, expanded at "dbname", overrides them. */
     char lock[64];
-    snprintf(lock, sizeof lock, "-c lock_timeout=%d", STORE_BUSY_TIMEOUT_MS);
+    snprintf(lock, sizeof lock, "-c lock_timeout=%d -c max_parallel_workers_per_gather=0",
+             STORE_BUSY_TIMEOUT_MS);
     const char *const keys[] = {"connect_timeout",  "keepalives_idle",  "keepalives_interval",
                                 "keepalives_count", "application_name", "options",
                                 "dbname",           "client_encoding",  NULL};
@@ -1423,6 +1450,39 @@ static int pg_session_update(struct acd_store *b, const struct st_session *ss)
     return r;
 }
 
+/* Rows of transactions at or above *cursor (every row for 0), then the
+   cursor to the reading snapshot's xmin.  No row leaves the cursor: what
+   it has not covered is still there to read. */
+static int pg_sessions_changed(struct acd_store *b, uint64_t *cursor, st_session_fn fn, void *arg)
+{
+    struct pg *s = PG(b);
+    if (s->lost)
+        return conn_lost(s);
+    struct params p;
+    PGresult *res;
+    int r;
+    if (*cursor) {
+        snprintf(p.buf[0], sizeof p.buf[0], "%" PRIu64, *cursor);
+        p.v[0] = p.buf[0];
+        r = run(s, S_SESSIONS_SINCE, &p, 1, "listing changed sessions", &res);
+    } else {
+        r = run(s, S_SESSIONS, NULL, 0, "listing changed sessions", &res);
+    }
+    if (r)
+        return r;
+    int n = PQntuples(res);
+    uint64_t xmin = n ? strtoull(PQgetvalue(res, 0, 15), NULL, 10) : 0;
+    for (int i = 0; i < n && r == 0; i++) {
+        struct st_session rec;
+        row_session(res, i, &rec);
+        r = fn(arg, &rec);
+    }
+    PQclear(res);
+    if (r == 0 && xmin)
+        *cursor = xmin;
+    return r;
+}
+
 static const struct store_ops pg_ops = {
     .close = pg_close,
     .schema_version = pg_schema_version,
@@ -1452,4 +1512,5 @@ static const struct store_ops pg_ops = {
     .sessions = pg_sessions,
     .session_add = pg_session_add,
     .session_update = pg_session_update,
+    .sessions_changed = pg_sessions_changed,
 };

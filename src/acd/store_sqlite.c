@@ -14,12 +14,14 @@
  * PIN hashes); SQLite gives the -wal and -shm files the database file's
  * mode.  An existing file keeps the mode its owner gave it.
  *
- * Schema (version 2; table schema_version holds the version, migrations
+ * Schema (version 3; table schema_version holds the version, migrations
  * run in order, each database upgrade in one transaction):
  *   schema_version(id = 1, version)
- *   meta(id = 1, next_handle)           the handle counter, starts at 1;
+ *   meta(id = 1, next_handle, chg)      the handle counter, starts at 1;
  *                                       read once per transaction and
- *                                       written back just before COMMIT
+ *                                       written back just before COMMIT;
+ *                                       chg: the last write transaction
+ *                                       that wrote a session (version 3)
  *   agents(handle INTEGER PRIMARY KEY, id TEXT UNIQUE, name, os_user,
  *          pin_hash, state, next_state, period, activity)
  *   groups(guid BLOB(16) PRIMARY KEY, name TEXT UNIQUE)   WITHOUT ROWID
@@ -28,7 +30,7 @@
  *   sessions(handle INTEGER PRIMARY KEY, agent -> agents ON DELETE CASCADE,
  *            group_guid, line, address, state, next_state, start_ms,
  *            end_ms, calls, talk_s, call_s, wrapup_s, longest_answer_s,
- *            total_answer_s)
+ *            total_answer_s, chg)
  * Handles are the rowid of their table, so a session costs one b-tree
  * entry plus one in sessions_agent; SQLite stores integers in as few
  * bytes as their value needs.  A session is "active" while its state is
@@ -37,7 +39,18 @@
  * Version 2 adds the partial UNIQUE index sessions_one_active on (agent,
  * group_guid, line, address) of the active sessions: a second active
  * session there is refused with ST_EXISTS, also when two processes on one
- * file race for it.
+ * file race for it.  Version 3 adds the change numbers (chg) below.
+ *
+ * Changed sessions (store_sessions_changed): the first session write of a
+ * transaction takes the next number from meta.chg and stamps it on every
+ * session the transaction inserts or updates (index sessions_chg).  Write
+ * transactions are serialised (BEGIN IMMEDIATE) and each reads meta.chg
+ * after the one before it committed, so the numbers grow in commit order:
+ * a reader that saw a row with number N in its snapshot saw every commit
+ * numbered N or less.  The cursor is the lowest number not read yet, so a
+ * transaction still open during a read (its number is above everything
+ * committed) is read by the next call.  A rolled-back transaction's
+ * number comes again; nobody has read it.
  *
  * Inside store_begin, a failure other than a refused record loses the
  * transaction (SQLite may roll it back by itself on a full disk or an I/O
@@ -130,8 +143,15 @@ static const char schema_v2[] =
     "CREATE UNIQUE INDEX sessions_one_active ON sessions (agent, group_guid, line, address)"
     " WHERE state <> " SESSION_ENDED ";";
 
+/* Version 3: the change numbers that let another node read only the
+   sessions that changed.  Existing sessions get 0: a first load reads
+   them all anyway. */
+static const char schema_v3[] = "ALTER TABLE meta ADD COLUMN chg INTEGER NOT NULL DEFAULT 0;"
+                                "ALTER TABLE sessions ADD COLUMN chg INTEGER NOT NULL DEFAULT 0;"
+                                "CREATE INDEX sessions_chg ON sessions (chg);";
+
 /* migrations[i] takes a database from version i to i + 1. */
-static const char *const migrations[] = {schema_v1, schema_v2};
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 #define SCHEMA_LATEST ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- statements ------------------------------------------------------------ */
@@ -145,6 +165,8 @@ enum sid {
     S_ROLLBACK,
     S_HANDLE_GET,
     S_HANDLE_SET,
+    S_CHG_GET,
+    S_CHG_SET,
     S_DATA_VERSION,
     S_AGENTS,
     S_AGENT_GET,
@@ -168,6 +190,7 @@ enum sid {
     S_ACTIVITY_DELETE,
     S_ACTIVITY_CLEAR,
     S_SESSIONS,
+    S_SESSIONS_SINCE,
     S_SESSION_ADD,
     S_SESSION_UPDATE,
     S_COUNT
@@ -179,6 +202,8 @@ static const char *const sql[S_COUNT] = {
     [S_ROLLBACK] = "ROLLBACK",
     [S_HANDLE_GET] = "SELECT next_handle FROM meta WHERE id = 1",
     [S_HANDLE_SET] = "UPDATE meta SET next_handle = ?1 WHERE id = 1",
+    [S_CHG_GET] = "SELECT chg FROM meta WHERE id = 1",
+    [S_CHG_SET] = "UPDATE meta SET chg = ?1 WHERE id = 1",
     [S_DATA_VERSION] = "PRAGMA data_version",
     [S_AGENTS] = "SELECT " AGENT_COLS " FROM agents ORDER BY id",
     [S_AGENT_GET] = "SELECT " AGENT_COLS " FROM agents WHERE id = ?1",
@@ -205,14 +230,19 @@ static const char *const sql[S_COUNT] = {
     [S_ACTIVITY_ADD] = "INSERT INTO activities (id, name) VALUES (?1, ?2)",
     [S_ACTIVITY_DELETE] = "DELETE FROM activities WHERE id = ?1",
     [S_ACTIVITY_CLEAR] = "UPDATE agents SET activity = 0 WHERE activity = ?1",
-    [S_SESSIONS] = "SELECT " SESSION_COLS " FROM sessions ORDER BY handle",
-    [S_SESSION_ADD] = "INSERT INTO sessions (" SESSION_COLS ") VALUES"
-                      " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    /* the change number last: row_session reads the fields before it */
+    [S_SESSIONS] = "SELECT " SESSION_COLS ", chg FROM sessions ORDER BY handle",
+    /* by the index: without statistics SQLite would rather scan in
+       handle order than sort, which costs the pass this is to save */
+    [S_SESSIONS_SINCE] = "SELECT " SESSION_COLS ", chg FROM sessions INDEXED BY sessions_chg"
+                         " WHERE chg >= ?1 ORDER BY handle",
+    [S_SESSION_ADD] = "INSERT INTO sessions (" SESSION_COLS ", chg) VALUES"
+                      " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [S_SESSION_UPDATE] = "UPDATE sessions SET agent = ?2, group_guid = ?3, line = ?4,"
                          " address = ?5, state = ?6, next_state = ?7, start_ms = ?8,"
                          " end_ms = ?9, calls = ?10, talk_s = ?11, call_s = ?12,"
-                         " wrapup_s = ?13, longest_answer_s = ?14, total_answer_s = ?15"
-                         " WHERE handle = ?1",
+                         " wrapup_s = ?13, longest_answer_s = ?14, total_answer_s = ?15,"
+                         " chg = ?16 WHERE handle = ?1",
 };
 
 struct sq {
@@ -228,6 +258,9 @@ struct sq {
     /* The handle counter while a transaction is open (see next_handle). */
     int64_t h_next;
     bool h_loaded, h_dirty;
+    /* The open transaction's change number, once it wrote a session. */
+    int64_t c_cur;
+    bool c_taken;
 };
 
 #define SQ(b) ((struct sq *)(b))
@@ -389,6 +422,7 @@ static int exec_one(struct sq *s, enum sid id, const char *what, const char *not
 static void handles_forget(struct sq *s)
 {
     s->h_loaded = s->h_dirty = false;
+    s->c_taken = false; /* the change number too: it is per transaction */
 }
 
 static int handles_save(struct sq *s)
@@ -821,6 +855,29 @@ static int next_handle(struct sq *s, uint32_t *out)
     return r;
 }
 
+/* The open transaction's change number into *out, taken from meta at its
+   first session write (the caller has a transaction open: op_begin).
+   Written at once: one UPDATE per transaction, undone by a rollback. */
+static int change_number(struct sq *s, int64_t *out)
+{
+    int r = ST_OK;
+    if (!s->c_taken) {
+        int64_t v;
+        r = query_int(s, S_CHG_GET, "reading the change counter", &v);
+        if (r == ST_OK) {
+            sqlite3_bind_int64(s->st[S_CHG_SET], 1, v + 1);
+            r = exec_one(s, S_CHG_SET, "saving the change counter",
+                         "the change counter is missing");
+        }
+        if (r == ST_OK) {
+            s->c_cur = v + 1;
+            s->c_taken = true;
+        }
+    }
+    *out = s->c_cur;
+    return r;
+}
+
 static uint32_t sq_next_handle(struct acd_store *b)
 {
     uint32_t h;
@@ -1223,11 +1280,28 @@ static void bind_session(sqlite3_stmt *st, const void *rec)
     bind_u32(st, 15, ss->total_answer_s);
 }
 
+/* Start a session write by statement id: its transaction (op_begin) and
+   the transaction's change number bound as parameter 16.  The caller ends
+   it with op_end(s, *own, r) whatever this returned. */
+static int session_write_begin(struct sq *s, enum sid id, bool *own)
+{
+    int64_t chg;
+    int r = op_begin(s, own);
+    if (r == ST_OK && (r = change_number(s, &chg)) == ST_OK)
+        sqlite3_bind_int64(s->st[id], 16, chg);
+    return r;
+}
+
 static int sq_session_add(struct acd_store *b, struct st_session *ss)
 {
     REFUSE_IF_LOST(SQ(b));
+    struct sq *s = SQ(b);
     uint32_t h;
-    int r = insert_handled(SQ(b), S_SESSION_ADD, "adding a session", bind_session, ss, &h);
+    bool own;
+    int r = session_write_begin(s, S_SESSION_ADD, &own);
+    if (r == ST_OK)
+        r = insert_handled(s, S_SESSION_ADD, "adding a session", bind_session, ss, &h);
+    r = op_end(s, own, r);
     if (r == ST_OK)
         ss->handle = h;
     else if (r == ST_NOTFOUND)
@@ -1244,12 +1318,52 @@ static int sq_session_update(struct acd_store *b, const struct st_session *ss)
 {
     REFUSE_IF_LOST(SQ(b));
     struct sq *s = SQ(b);
-    bind_session(s->st[S_SESSION_UPDATE], ss);
     char nf[64];
     snprintf(nf, sizeof nf, "no session with handle %u", ss->handle);
-    int r = exec_one(s, S_SESSION_UPDATE, "updating a session", nf);
-    if (r == ST_NOTFOUND && s->last_rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    bool own;
+    int r = session_write_begin(s, S_SESSION_UPDATE, &own);
+    if (r == ST_OK) {
+        bind_session(s->st[S_SESSION_UPDATE], ss);
+        r = exec_one(s, S_SESSION_UPDATE, "updating a session", nf);
+    }
+    bool fk = s->last_rc == SQLITE_CONSTRAINT_FOREIGNKEY;
+    r = op_end(s, own, r);
+    if (r == ST_NOTFOUND && fk)
         store_set_err(b, "updating a session: no agent with handle %u", ss->agent);
+    return r;
+}
+
+/* Rows numbered *cursor or above (all of them for 0), then the cursor
+   past the highest number read.  Not past this connection's own open
+   transaction's number: it may still roll back, and the number come
+   again for another transaction. */
+static int sq_sessions_changed(struct acd_store *b, uint64_t *cursor, st_session_fn fn, void *arg)
+{
+    struct sq *s = SQ(b);
+    enum sid id = *cursor ? S_SESSIONS_SINCE : S_SESSIONS;
+    sqlite3_stmt *st = s->st[id];
+    if (*cursor)
+        sqlite3_bind_int64(st, 1, *cursor > INT64_MAX ? INT64_MAX : (int64_t)*cursor);
+    int rc, r = 0;
+    int64_t top = -1;
+    struct st_session rec;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        row_session(st, &rec);
+        int64_t chg = sqlite3_column_int64(st, 15);
+        if (chg > top)
+            top = chg;
+        if ((r = fn(arg, &rec)) != 0)
+            break;
+    }
+    if (r == 0 && rc != SQLITE_DONE)
+        r = fail_rc(s, rc, false, "listing changed sessions");
+    done(st);
+    if (r == 0 && top >= 0) {
+        if (s->c_taken && top >= s->c_cur)
+            top = s->c_cur - 1;
+        if ((uint64_t)top + 1 > *cursor)
+            *cursor = (uint64_t)top + 1;
+    }
     return r;
 }
 
@@ -1280,4 +1394,5 @@ static const struct store_ops sq_ops = {
     .sessions = sq_sessions,
     .session_add = sq_session_add,
     .session_update = sq_session_update,
+    .sessions_changed = sq_sessions_changed,
 };

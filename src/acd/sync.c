@@ -75,7 +75,7 @@ static void on_session(void *arg, const struct m_session *old, const struct m_se
 long acd_sync_sessions(struct acd *a)
 {
     struct sess_sync y = {.a = a, .t = NULL, .n = 0, .cap = 0, .changes = 0};
-    int rc = model_reload_sessions(&a->m, on_session, &y);
+    int rc = model_sync_sessions(&a->m, on_session, &y);
     if (rc)
         log_warn("reading the sessions failed (%d: %s)", rc, store_errmsg(a->m.st));
     /* what was merged before a failure is in memory: announce it too */

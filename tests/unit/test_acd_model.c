@@ -163,13 +163,39 @@ static int f_session_update(struct acd_store *s, const struct st_session *ss)
     return FA(s)->fail_writes ? FA(s)->fail_writes : store_session_update(IN(s), ss);
 }
 
+static int f_sessions_changed(struct acd_store *s, uint64_t *cursor, st_session_fn fn, void *arg)
+{
+    return store_sessions_changed(IN(s), cursor, fn, arg);
+}
+
 static const struct store_ops faulty_ops = {
-    f_close,          f_schema,       f_begin,        f_commit,       f_rollback,
-    f_next,           f_changed,      f_fd,           f_agents,       f_agent_get,
-    f_agent_add,      f_agent_update, f_agent_remove, f_groups,       f_group_add,
-    f_group_remove,   f_queues,       f_queue_add,    f_queue_update, f_queue_remove,
-    f_acts,           f_act_add,      f_act_remove,   f_sessions,     f_session_add,
-    f_session_update,
+    .close = f_close,
+    .schema_version = f_schema,
+    .begin = f_begin,
+    .commit = f_commit,
+    .rollback = f_rollback,
+    .next_handle = f_next,
+    .changed = f_changed,
+    .fd = f_fd,
+    .agents = f_agents,
+    .agent_get = f_agent_get,
+    .agent_add = f_agent_add,
+    .agent_update = f_agent_update,
+    .agent_remove = f_agent_remove,
+    .groups = f_groups,
+    .group_add = f_group_add,
+    .group_remove = f_group_remove,
+    .queues = f_queues,
+    .queue_add = f_queue_add,
+    .queue_update = f_queue_update,
+    .queue_remove = f_queue_remove,
+    .activities = f_acts,
+    .activity_add = f_act_add,
+    .activity_remove = f_act_remove,
+    .sessions = f_sessions,
+    .session_add = f_session_add,
+    .session_update = f_session_update,
+    .sessions_changed = f_sessions_changed,
 };
 
 /* --- fixture -------------------------------------------------------------------------- */
@@ -1257,6 +1283,25 @@ static void other_node_changes(void **state)
     node_b_free(b);
 }
 
+static void count_change(void *arg, const struct m_session *old, const struct m_session *now)
+{
+    (void)old;
+    (void)now;
+    ++*(int *)arg;
+}
+
+/* How long one session pass (model_reload_sessions or model_sync_sessions)
+ * takes; its changes are counted into *seen. */
+static double elapsed_ms(struct fx *f, int (*pass)(struct acd_model *, m_session_fn, void *),
+                         int *seen)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(pass(&f->a.m, count_change, seen), ST_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
 /* Memory per session with many sessions (the model's own accounting and
  * the process's heap growth). */
 static void memory_per_session(void **state)
@@ -1311,6 +1356,37 @@ static void memory_per_session(void **state)
     assert_int_equal(f->a.m.nsess, N);
     printf("# model: re-reading %d unchanged sessions took %.0f ms\n", N,
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+
+    /* another node changes one session: what this node's sync costs, the
+       full pass against the changed sessions only; one change either way */
+    struct acd_store *other;
+    char err[256];
+    assert_int_equal(store_open(f->path, &other, err, sizeof err), ST_OK);
+    const struct m_session *ms = &f->a.m.sess[N / 2];
+    struct st_session ss = {.handle = ms->handle,
+                            .agent = ms->agent,
+                            .group = f->sales,
+                            .line = 1,
+                            .state = LINEAGENTSESSIONSTATE_ENDED,
+                            .start_ms = 1,
+                            .end_ms = 2,
+                            .calls = 1};
+    assert_int_equal(store_session_update(other, &ss), ST_OK);
+    int seen = 0;
+    double full = elapsed_ms(f, model_reload_sessions, &seen);
+    assert_int_equal(seen, 1);
+    assert_int_equal(model_session(&f->a.m, ss.handle)->calls, 1);
+    ss.calls = 2;
+    assert_int_equal(store_session_update(other, &ss), ST_OK);
+    seen = 0;
+    double incr = elapsed_ms(f, model_sync_sessions, &seen);
+    assert_int_equal(seen, 1);
+    assert_int_equal(model_session(&f->a.m, ss.handle)->calls, 2);
+    assert_int_equal(f->a.m.nsess, N);
+    printf("# model: sync after another node changed 1 of %d sessions: full pass %.1f ms,"
+           " changed sessions only %.2f ms\n",
+           N, full, incr);
+    store_close(other);
 }
 
 /* The real supervisor lookup: uid 0, and membership of the group (the
