@@ -345,7 +345,7 @@ LONG acd_reply(HLINEAPP app, LONG id, struct acd_msgs *keep)
 {
     if (id < 0)
         return id;
-    int64_t deadline = now_ms() + ACD_REPLY_MS;
+    int64_t deadline = now_ms() + ACD_REPLY_MS * harness_time_scale();
     for (;;) {
         LINEMESSAGE m;
         int left = ms_left(deadline);

@@ -82,7 +82,8 @@ struct acd_msgs {
 };
 
 /*
- * id < 0: returns id (a synchronous error).  Else waits (ACD_REPLY_MS)
+ * id < 0: returns id (a synchronous error).  Else waits (ACD_REPLY_MS, times
+ * harness_time_scale())
  * for LINE_REPLY(id) on app and returns its result; other messages are
  * appended to keep (may be NULL).  1 on timeout.
  */

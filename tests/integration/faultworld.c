@@ -203,7 +203,7 @@ int fw_all_ok(struct fworld *w, const char *cmd, const char *prefix, int ms)
     for (int i = 0; i < FW_APPS; i++)
         if (helper_send(w->app[i].h, "%s", cmd))
             return why("cannot send %s", cmd);
-    int64_t deadline = now_ms() + ms;
+    int64_t deadline = now_ms() + ms * harness_time_scale();
     size_t pl = strlen(prefix);
     for (int i = 0; i < FW_APPS; i++) {
         if (helper_wait_line(w->app[i].h, line, sizeof line, deadline) < 0 ||

@@ -17,15 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define START_DEADLINE_MS (10000 * time_scale())
-#define STOP_DEADLINE_MS (10000 * time_scale())
+#define START_DEADLINE_MS (10000 * harness_time_scale())
+#define STOP_DEADLINE_MS (10000 * harness_time_scale())
 
 /* ------------------------------------------------------------------ time */
 
 /* $TAPIX_TIME_SCALE (an integer >= 1, default 1): the watchdog and the
  * harness's own start and stop deadlines stretch that many times, for runs
  * under valgrind.  The clock itself stays real: tests measure durations. */
-static int64_t time_scale(void)
+int64_t harness_time_scale(void)
 {
     static int64_t scale;
     if (!scale) {
@@ -34,6 +34,12 @@ static int64_t time_scale(void)
         scale = v >= 1 && v <= 1000 ? v : 1;
     }
     return scale;
+}
+
+int under_valgrind(void)
+{
+    const char *vg = getenv("TAPIX_VALGRIND");
+    return vg && *vg && strcmp(vg, "0") != 0;
 }
 
 int64_t now_ms(void)
@@ -859,7 +865,7 @@ void watchdog_arm(unsigned seconds, const char *what)
                          what ? what : "test", seconds);
         g_wd_len = n > 0 && (size_t)n < sizeof g_wd_msg ? (size_t)n : sizeof g_wd_msg - 1;
     }
-    alarm(seconds * (unsigned)time_scale());
+    alarm(seconds * (unsigned)harness_time_scale());
 }
 
 int wd_setup(void **state)

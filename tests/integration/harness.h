@@ -22,6 +22,15 @@
 
 /* ---------------------------------------------------------------- time */
 
+/* $TAPIX_TIME_SCALE (an integer >= 1, default 1): how many times longer
+ * the watchdog and the deadlines of slow steps stretch, for runs under
+ * valgrind.  The clock itself stays real: tests measure durations. */
+int64_t harness_time_scale(void);
+
+/* Is $TAPIX_VALGRIND set (make test VALGRIND=1)?  Then a process's RSS is
+ * valgrind's, and memcheck checks the leaks instead. */
+int under_valgrind(void);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t now_ms(void);
 

@@ -81,7 +81,7 @@ static int own_namespace(void)
         snprintf(g_why_not, sizeof g_why_not, "unshare(CLONE_NEWNS): %s", strerror(errno));
         return -1;
     }
-    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL)) {
         snprintf(g_why_not, sizeof g_why_not, "making / private: %s", strerror(errno));
         return -1;
     }
@@ -241,7 +241,7 @@ static void readonly_filesystem(void **state)
     up_on_fs(&w);
 
     assert_int_equal(acdp_kill(w.acd), 0);
-    if (mount(NULL, g_mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL))
+    if (mount("tmpfs", g_mnt, "tmpfs", MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL))
         fail_msg("remount read-only: %s", strerror(errno));
     assert_int_equal(acdp_restart(w.acd), 0);
     /* the grant of the PIN died with the old acdproxy */
@@ -250,7 +250,7 @@ static void readonly_filesystem(void **state)
     assert_int_equal(fw_check_store(&w), 0);
 
     assert_int_equal(acdp_stop(w.acd), 0);
-    if (mount(NULL, g_mnt, NULL, MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL))
+    if (mount("tmpfs", g_mnt, "tmpfs", MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL))
         fail_msg("remount read-write: %s", strerror(errno));
     assert_int_equal(acdp_restart(w.acd), 0);
     assert_int_equal(fw_all_ok(&w, "grant", "GRANT", 20000), 0);

@@ -257,9 +257,7 @@ static void churn_1000_killed_clients(void **state)
            "(limit +4096 kB)\n",
            cycles, CHURN_LINES, CHURN_PAR, (long long)el, base, warmup, after, after - base);
     fflush(stdout);
-    /* under valgrind RSS is valgrind's; memcheck checks the leaks instead */
-    const char *vg = getenv("TAPIX_VALGRIND");
-    if (after > base + 4096 && !(vg && *vg && strcmp(vg, "0")))
+    if (after > base + 4096 && !under_valgrind())
         fail_msg("tapisrv VmRSS grew from %ld kB to %ld kB over %d killed clients", base, after,
                  cycles);
 }
