@@ -67,12 +67,13 @@ struct wire_blob {
     F(S, U32, device) F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, total) F(S, U32, wide)
 #define WF_addrcaps(F, S)                                                                          \
     F(S, U32, device)                                                                              \
-    F(S, U32, address) F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, total)              \
-        F(S, U32, wide)
+    F(S, U32, address)                                                                             \
+    F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, total) F(S, U32, wide)
 #define WF_open(F, S)                                                                              \
     F(S, U32, device)                                                                              \
-    F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, privileges) F(S, U32, media_modes)     \
-        F(S, U32, address_id) F(S, BLOB, proxy_types)
+    F(S, U32, api_version)                                                                         \
+    F(S, U32, ext_version) F(S, U32, privileges) F(S, U32, media_modes) F(S, U32, address_id)      \
+        F(S, BLOB, proxy_types)
 #define WF_close(F, S) F(S, U32, hline)
 #define WF_shutdown(F, S) F(S, U32, reserved)
 #define WF_request(F, S)                                                                           \
