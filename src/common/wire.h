@@ -60,32 +60,75 @@ struct wire_blob {
     X(RESULT, result) /* answer to any request */                                                  \
     X(EVENT, event)   /* one LINEMESSAGE for the app */
 
+/* The fields of each message, one a line, in wire order. */
 #define WF_hello(F, S)                                                                             \
-    F(S, U32, magic) F(S, U32, proto) F(S, U32, api_version) F(S, U32, pid) F(S, STR, name)
-#define WF_negotiate(F, S) F(S, U32, device) F(S, U32, low) F(S, U32, high)
+    F(S, U32, magic)                                                                               \
+    F(S, U32, proto)                                                                               \
+    F(S, U32, api_version)                                                                         \
+    F(S, U32, pid)                                                                                 \
+    F(S, STR, name)
+#define WF_negotiate(F, S)                                                                         \
+    F(S, U32, device)                                                                              \
+    F(S, U32, low)                                                                                 \
+    F(S, U32, high)
 #define WF_devcaps(F, S)                                                                           \
-    F(S, U32, device) F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, total) F(S, U32, wide)
+    F(S, U32, device)                                                                              \
+    F(S, U32, api_version)                                                                         \
+    F(S, U32, ext_version)                                                                         \
+    F(S, U32, total)                                                                               \
+    F(S, U32, wide)
 #define WF_addrcaps(F, S)                                                                          \
     F(S, U32, device)                                                                              \
     F(S, U32, address)                                                                             \
-    F(S, U32, api_version) F(S, U32, ext_version) F(S, U32, total) F(S, U32, wide)
+    F(S, U32, api_version)                                                                         \
+    F(S, U32, ext_version)                                                                         \
+    F(S, U32, total)                                                                               \
+    F(S, U32, wide)
 #define WF_open(F, S)                                                                              \
     F(S, U32, device)                                                                              \
     F(S, U32, api_version)                                                                         \
-    F(S, U32, ext_version) F(S, U32, privileges) F(S, U32, media_modes) F(S, U32, address_id)      \
-        F(S, BLOB, proxy_types)
+    F(S, U32, ext_version)                                                                         \
+    F(S, U32, privileges)                                                                          \
+    F(S, U32, media_modes)                                                                         \
+    F(S, U32, address_id)                                                                          \
+    F(S, BLOB, proxy_types)
 #define WF_close(F, S) F(S, U32, hline)
 #define WF_shutdown(F, S) F(S, U32, reserved)
 #define WF_request(F, S)                                                                           \
     F(S, U32, hline)                                                                               \
-    F(S, U32, device) F(S, U32, app_version) F(S, U32, reqid) F(S, U32, type) F(S, BLOB, body)
-#define WF_response(F, S) F(S, U32, hline) F(S, U32, proxy_id) F(S, U32, result) F(S, BLOB, out)
+    F(S, U32, device)                                                                              \
+    F(S, U32, app_version)                                                                         \
+    F(S, U32, reqid)                                                                               \
+    F(S, U32, type)                                                                                \
+    F(S, BLOB, body)
+#define WF_response(F, S)                                                                          \
+    F(S, U32, hline)                                                                               \
+    F(S, U32, proxy_id)                                                                            \
+    F(S, U32, result)                                                                              \
+    F(S, BLOB, out)
 #define WF_proxymsg(F, S)                                                                          \
-    F(S, U32, hline) F(S, U32, hcall) F(S, U32, msg) F(S, U32, p1) F(S, U32, p2) F(S, U32, p3)
-#define WF_proxystatus(F, S) F(S, U32, device) F(S, U32, api_version) F(S, U32, total)
-#define WF_result(F, S) F(S, U32, result) F(S, U32, a) F(S, U32, b) F(S, BLOB, data)
+    F(S, U32, hline)                                                                               \
+    F(S, U32, hcall)                                                                               \
+    F(S, U32, msg)                                                                                 \
+    F(S, U32, p1)                                                                                  \
+    F(S, U32, p2)                                                                                  \
+    F(S, U32, p3)
+#define WF_proxystatus(F, S)                                                                       \
+    F(S, U32, device)                                                                              \
+    F(S, U32, api_version)                                                                         \
+    F(S, U32, total)
+#define WF_result(F, S)                                                                            \
+    F(S, U32, result)                                                                              \
+    F(S, U32, a)                                                                                   \
+    F(S, U32, b)                                                                                   \
+    F(S, BLOB, data)
 #define WF_event(F, S)                                                                             \
-    F(S, U32, hdevice) F(S, U32, msg) F(S, U64, p1) F(S, U64, p2) F(S, U64, p3) F(S, BLOB, data)
+    F(S, U32, hdevice)                                                                             \
+    F(S, U32, msg)                                                                                 \
+    F(S, U64, p1)                                                                                  \
+    F(S, U64, p2)                                                                                  \
+    F(S, U64, p3)                                                                                  \
+    F(S, BLOB, data)
 
 /* Internal EVENT messages, consumed by the library (never shown to apps). */
 #define WIRE_EV_TYPES 0x10001u  /* p1 = mask (bit n = LINEPROXYREQUEST_ n) served on hdevice */
