@@ -96,23 +96,6 @@ static int usage(void)
     return 64;
 }
 
-/* Open dev as proxy handler of the given types; returns lineOpenA's result. */
-static LONG open_proxy(const DWORD *types, int n, HLINE *line)
-{
-    size_t total = sizeof(LINECALLPARAMS) + 4 * (size_t)n;
-    LINECALLPARAMS *cp = calloc(1, total);
-    if (!cp)
-        return (LONG)LINEERR_NOMEM;
-    cp->dwTotalSize = (DWORD)total;
-    cp->dwDevSpecificOffset = sizeof(LINECALLPARAMS);
-    cp->dwDevSpecificSize = 4 * (DWORD)n;
-    memcpy((char *)cp + sizeof(LINECALLPARAMS), types, 4 * (size_t)n);
-    LONG rc =
-        lineOpenA(g_app, g_dev, line, g_ver, 0, g_instance, g_priv | LINEOPENOPTION_PROXY, 0, cp);
-    free(cp);
-    return rc;
-}
-
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void out(const char *fmt, ...)
 {
@@ -355,7 +338,7 @@ static int command(char *line)
         if (n < 0)
             return -1;
         HLINE h = 0;
-        LONG rc = open_proxy(types, n, &h);
+        LONG rc = open_proxy(g_app, g_dev, g_ver, g_instance, g_priv, types, n, &h);
         out("OPEN 0x%08x %u", (unsigned)rc, (unsigned)h);
     } else if (!strcmp(line, "exit")) {
         return 1;
@@ -427,7 +410,7 @@ int main(int argc, char **argv)
     }
     g_app_up = 1;
     int evfd = (int)(intptr_t)p.Handles.hEvent;
-    rc = open_proxy(types, ntypes, &g_line);
+    rc = open_proxy(g_app, g_dev, g_ver, g_instance, g_priv, types, ntypes, &g_line);
     if (rc != 0) {
         out("OPENFAIL 0x%08x", (unsigned)rc);
         lineShutdown(g_app);

@@ -73,6 +73,22 @@ LONG open_monitor(HLINEAPP app, DWORD dev, HLINE *line, DWORD_PTR instance)
     return lineOpenA(app, dev, line, API_HI, 0, instance, LINECALLPRIVILEGE_MONITOR, 0, NULL);
 }
 
+LONG open_proxy(HLINEAPP app, DWORD dev, DWORD ver, DWORD_PTR instance, DWORD privileges,
+                const DWORD *types, int n, HLINE *line)
+{
+    size_t total = sizeof(LINECALLPARAMS) + 4 * (size_t)n;
+    LINECALLPARAMS *cp = calloc(1, total);
+    if (!cp)
+        return (LONG)LINEERR_NOMEM;
+    cp->dwTotalSize = (DWORD)total;
+    cp->dwDevSpecificOffset = sizeof(LINECALLPARAMS);
+    cp->dwDevSpecificSize = 4 * (DWORD)n;
+    memcpy((char *)cp + sizeof(LINECALLPARAMS), types, 4 * (size_t)n);
+    LONG rc = lineOpenA(app, dev, line, ver, 0, instance, privileges | LINEOPENOPTION_PROXY, 0, cp);
+    free(cp);
+    return rc;
+}
+
 static void abs_ts(struct timespec *ts, int64_t deadline);
 
 /* ------------------------------------------------------------ recorder */

@@ -45,6 +45,12 @@ LONG app_init_callback(HLINEAPP *app, DWORD *num_devs);
 /* lineOpenA with MONITOR privilege and API 0x00020002 on dev. */
 LONG open_monitor(HLINEAPP app, DWORD dev, HLINE *line, DWORD_PTR instance);
 
+/* lineOpenA of dev as proxy handler (privileges | LINEOPENOPTION_PROXY) of
+ * the n request types, given in LINECALLPARAMS' device-specific part as
+ * lineOpen documents.  lineOpenA's result, or LINEERR_NOMEM. */
+LONG open_proxy(HLINEAPP app, DWORD dev, DWORD ver, DWORD_PTR instance, DWORD privileges,
+                const DWORD *types, int n, HLINE *line);
+
 /* ----------------------------------------------------------- callback recorder
  * LINECALLBACK carries no user pointer, so the recorder is process-global.
  * cbrec_callback appends every message with the calling thread; it also

@@ -186,22 +186,6 @@ static void assert_no_request_seen(HLINEAPP app, int allow_reply)
                      (unsigned)m.dwMessageID, (unsigned long)m.dwParam1);
 }
 
-/* Open dev as handler of CREATEAGENT. */
-static LONG open_handler(HLINEAPP app, DWORD dev, HLINE *line)
-{
-    struct handler_params {
-        LINECALLPARAMS cp;
-        DWORD types[1];
-    } p;
-    memset(&p, 0, sizeof p);
-    p.cp.dwTotalSize = sizeof p;
-    p.cp.dwDevSpecificSize = sizeof p.types;
-    p.cp.dwDevSpecificOffset = offsetof(struct handler_params, types);
-    p.types[0] = LINEPROXYREQUEST_CREATEAGENT;
-    return lineOpenA(app, dev, line, API_HI, 0, 0, LINECALLPRIVILEGE_NONE | LINEOPENOPTION_PROXY, 0,
-                     &p.cp);
-}
-
 /* A raw peer (handler of CREATEAGENT on line dev) answering proxy ids
  * 1..2000 in the name of hLine `as` ("self": its own). */
 static void raw_thief(const char *dev, const char *as)
@@ -236,7 +220,8 @@ static void only_the_handler_sees_and_answers(void **state)
                                LINECALLPRIVILEGE_OWNER | LINECALLPRIVILEGE_MONITOR,
                                LINEMEDIAMODE_INTERACTIVEVOICE, NULL),
                      0);
-    assert_int_equal(open_handler(t, 7, &lt), 0);
+    static const DWORD create_agent = LINEPROXYREQUEST_CREATEAGENT;
+    assert_int_equal(open_proxy(t, 7, API_HI, 0, LINECALLPRIVILEGE_NONE, &create_agent, 1, &lt), 0);
 
     HAGENT ha = 0xAAAAAAAAu;
     LONG id = lineCreateAgentA(la, "victim", NULL, &ha);
