@@ -35,7 +35,7 @@
  * Without PostgreSQL (or with --no-pg) the rows of 6 and 7 say why they
  * are missing and the rest runs.
  *
- *   tapibench [--quick] [--json] [--no-pg] [--runs N]
+ *   tapibench [--quick] [--json] [--no-pg] [--runs N] [--only LIST]
  */
 #include "tapibench.h"
 
@@ -154,7 +154,29 @@ static struct row g_rows[R__N] = {
 };
 
 /* The reasons shown in rows that were not measured. */
-static char g_pg_why[256], g_pg2_why[256];
+static char g_pg_why[256], g_pg2_why[256], g_skip_why[4][64];
+
+/* --only: the scenarios to run (the floors always are); a bit per name. */
+enum { S_CREATE = 1, S_INFO = 2, S_FANOUT = 4, S_SCALE = 8, S_PG = 16, S_ALL = 31 };
+static const char *const g_scen_names[] = {"create", "info", "fanout", "scale", "pg"};
+
+/* "info,fanout" -> S_INFO | S_FANOUT; 0 for an unknown name. */
+static int parse_only(const char *list)
+{
+    int mask = 0;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int bit = 0;
+        for (int i = 0; i < 5; i++)
+            if (!strcmp(t, g_scen_names[i]))
+                bit = 1 << i;
+        if (!bit)
+            return 0;
+        mask |= bit;
+    }
+    return mask;
+}
 
 struct target {
     const char *text;
@@ -292,7 +314,7 @@ static void print_json(const struct tb_params *p, const char *remaining)
 
 static void usage(FILE *f)
 {
-    fputs("usage: tapibench [--quick] [--json] [--no-pg] [--runs N]\n"
+    fputs("usage: tapibench [--quick] [--json] [--no-pg] [--runs N] [--only LIST]\n"
           "  Starts a private tapisrv and acdproxy (from this binary's directory) on a temp\n"
           "  socket and SQLite database, measures the floors, lineCreateAgentSession and\n"
           "  lineGetAgentSessionInfo, event fan-out to 10 and 100 monitoring apps, and\n"
@@ -302,7 +324,9 @@ static void usage(FILE *f)
           "  --quick  a reduced run (under a minute; scale with 10k agents, 100k sessions)\n"
           "  --json   print the results as JSON instead of a table\n"
           "  --no-pg  leave out the PostgreSQL rows\n"
-          "  --runs N runs per figure (default 7, --quick 3)\n",
+          "  --runs N runs per figure (default 7, --quick 3)\n"
+          "  --only LIST  only these scenarios (and the floors), comma-separated from\n"
+          "           create, info, fanout, scale, pg; the other rows say \"not selected\"\n",
           f);
 }
 
@@ -548,7 +572,7 @@ int main(int argc, char **argv)
         return tb_monitor_main(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "--node-requester"))
         return tb_requester_main(argc, argv);
-    int quick = 0, json = 0, runs = 0, no_pg = 0;
+    int quick = 0, json = 0, runs = 0, no_pg = 0, only = S_ALL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             quick = 1;
@@ -558,7 +582,14 @@ int main(int argc, char **argv)
             no_pg = 1;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            if (!(only = parse_only(argv[++i]))) {
+                fprintf(stderr, "tapibench: --only: not a list of create, info, fanout, scale, "
+                                "pg: '%s'\n",
+                        argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
         } else {
@@ -573,6 +604,7 @@ int main(int argc, char **argv)
                                .relay_lat_ops = 2000,
                                .relay_tput_ops = 200000,
                                .tput_ops = 2048,
+                               .info_ops = 50000,
                                .fsync_ops = 200,
                                .groups = 8,
                                .fan_floor_ops = 50000,
@@ -587,6 +619,7 @@ int main(int argc, char **argv)
                                .relay_lat_ops = 10000,
                                .relay_tput_ops = 1000000,
                                .tput_ops = 8192,
+                               .info_ops = 200000,
                                .fsync_ops = 500,
                                .groups = 16,
                                .fan_floor_ops = 200000,
@@ -654,19 +687,36 @@ int main(int argc, char **argv)
     double relay50 = g_rows[R_RELAY_P50].value, relay99 = g_rows[R_RELAY_P99].value;
     double relayrps = g_rows[R_RELAY_RPS].value, fsync50 = g_rows[R_FSYNC].value;
 
+    static const char not_selected[] = "not selected (--only)";
+    if (!(only & S_CREATE))
+        unavailable(R_CREATE_P50, R_CREATE_RPS, g_skip_why[0], sizeof g_skip_why[0], not_selected);
+    if (!(only & S_INFO))
+        unavailable(R_INFO_P50, R_INFO_RPS, g_skip_why[1], sizeof g_skip_why[1], not_selected);
+    if (!(only & S_FANOUT))
+        unavailable(R_FAN0_FLOOR, R_FAN1, g_skip_why[2], sizeof g_skip_why[2], not_selected);
+    if (!(only & S_SCALE))
+        unavailable(R_SC_ACD_RSS0, R_SC_STOP, g_skip_why[3], sizeof g_skip_why[3], not_selected);
+    if (!(only & S_PG))
+        unavailable(R_PG_FSYNC, R_PG2_EV_P99, g_pg_why, sizeof g_pg_why, not_selected);
+    struct tb_env *env = NULL;
+    if (!(only & (S_CREATE | S_INFO | S_FANOUT)))
+        goto scale;
+
     /* ---- 2. lineCreateAgentSession ---- */
     PROGRESS("2/7 lineCreateAgentSession: provisioning %d groups, %d agents\n", p.groups, p.agents);
     char db[PATH_MAX];
     tb_path(db, sizeof db, "acd.db");
-    struct tb_env *env = tb_env_start(&p, db, "", TB_ENV_PROVISION | TB_ENV_APP);
+    env = tb_env_start(&p, db, "", TB_ENV_PROVISION | TB_ENV_APP);
     if (!env) {
         remaining = "lineCreateAgentSession, lineGetAgentSessionInfo, fan-out, scale "
                     "(tapisrv/acdproxy failed)";
         rc = 1;
         goto report;
     }
-    if (create_rows(env, &p, &b, R_CREATE_P50, fsync50) < 0)
+    if ((only & S_CREATE) && create_rows(env, &p, &b, R_CREATE_P50, fsync50) < 0)
         goto create_failed;
+    if (!(only & S_INFO))
+        goto fan;
 
     /* ---- 3. lineGetAgentSessionInfo ---- */
     PROGRESS("3/7 lineGetAgentSessionInfo\n");
@@ -677,7 +727,7 @@ int main(int argc, char **argv)
             goto info_failed;
         p50[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.50);
         p99[r] = tb_quantile(lat, (size_t)p.lat_ops, 0.99);
-        rps[r] = tb_info_throughput(env, p.tput_ops, TB_WINDOW);
+        rps[r] = tb_info_throughput(env, p.info_ops, TB_WINDOW);
         if (rps[r] < 0)
             goto info_failed;
     }
@@ -688,7 +738,8 @@ int main(int argc, char **argv)
     set_row(R_INFO_RPS, tb_median(rps, (size_t)p.runs), relayrps);
 
     /* ---- 4. event fan-out ---- */
-    if (fanout(env, &p) < 0) {
+fan:
+    if ((only & S_FANOUT) && fanout(env, &p) < 0) {
         remaining = "event fan-out (failed)";
         rc = 1;
     }
@@ -696,7 +747,8 @@ int main(int argc, char **argv)
     env = NULL;
 
     /* ---- 5. scale ---- */
-    if (scale(&p) < 0) {
+scale:
+    if ((only & S_SCALE) && scale(&p) < 0) {
         remaining = rc ? "event fan-out (failed), scale (failed)" : "scale (failed)";
         rc = 1;
     }
@@ -715,7 +767,7 @@ pg:
     /* ---- 6, 7. PostgreSQL ---- */
     if (no_pg)
         unavailable(R_PG_FSYNC, R_PG2_EV_P99, g_pg_why, sizeof g_pg_why, "skipped (--no-pg)");
-    else if (postgres(&p, &b, fs, fsl) < 0)
+    else if ((only & S_PG) && postgres(&p, &b, fs, fsl) < 0)
         rc = 1;
 report:
     if (json)

@@ -20,7 +20,8 @@ struct tb_params {
     int runs;    /* runs per figure; the median is reported */
     int lat_ops; /* operations per latency run (1 outstanding) */
     int relay_lat_ops, relay_tput_ops;
-    int tput_ops;      /* operations per throughput run (256 outstanding) */
+    int tput_ops;      /* creates per throughput run (256 outstanding) */
+    int info_ops;      /* lineGetAgentSessionInfo per throughput run (256 outstanding) */
     int fsync_ops;     /* fdatasyncs per run */
     int groups;        /* groups provisioned */
     int agents;        /* agents provisioned */
