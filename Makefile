@@ -213,7 +213,7 @@ bench: deps
 
 install: $(LIBTAPI) $(TAPISRV) $(ACDPROXY) $(TAPICTL)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 0644 include/tapi.h $(DESTDIR)$(PREFIX)/include/tapi.h
+	install -m 0644 include/tapi.h include/tapix.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0755 $(LIBTAPI_V) $(DESTDIR)$(PREFIX)/lib/libtapi32.so.$(LIBVER)
 	ln -sf libtapi32.so.$(LIBVER) $(DESTDIR)$(PREFIX)/lib/libtapi32.so.$(SOVERSION)
 	ln -sf libtapi32.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libtapi32.so

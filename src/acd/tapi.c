@@ -19,6 +19,8 @@
  */
 #include "tapiloop.h"
 
+#include <tapix.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -187,17 +189,30 @@ static const struct acd_line *line_of(const struct app *ap, HLINE h)
     return NULL;
 }
 
-/* Handle, answer and announce one batch. */
+/* Send the announcements queued by the handlers, corked with whatever the
+ * caller corked before: one write to tapisrv for all of them. */
+static void announce(struct app *ap)
+{
+    tapixCork(ap->happ, 1);
+    notify_send(&ap->core, ap->lines, ap->nlines);
+    LONG rc = tapixCork(ap->happ, 0);
+    if (rc)
+        log_debug("tapixCork: LINEERR %08x", (unsigned)rc); /* the connection went */
+}
+
+/* Handle, answer and announce one batch: the answers and announcements of
+ * the batch leave in one write (tapixCork), not one each. */
 static void run_batch(struct app *ap, size_t n)
 {
     acd_batch(&ap->core, ap->items, n);
+    tapixCork(ap->happ, 1);
     for (size_t i = 0; i < n; i++) {
         struct acd_item *it = &ap->items[i];
         LONG rc = lineProxyResponse(it->line ? it->line->h : 0, it->req, (DWORD)it->result);
         if (rc)
             log_warn("lineProxyResponse: LINEERR %08x", (unsigned)rc);
     }
-    notify_send(&ap->core, ap->lines, ap->nlines);
+    announce(ap);
 }
 
 /* Drain the message queue, batch by batch.  Returns the number of
@@ -256,7 +271,7 @@ static void check_directory(struct app *ap)
         return;
     acd_sync_directory(&ap->core);
     if (ap->connected)
-        notify_send(&ap->core, ap->lines, ap->nlines);
+        announce(ap);
     else
         notify_clear(&ap->core);
 }

@@ -49,6 +49,7 @@ static void app_free(struct tx_app *app)
     if (app->evfd >= 0)
         close(app->evfd);
     wbuf_free(&app->in);
+    wbuf_free(&app->out);
     free(app->q);
     pthread_mutex_destroy(&app->mu);
     pthread_mutex_destroy(&app->wmu);

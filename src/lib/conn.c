@@ -56,19 +56,37 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Encode and send one frame; 0 or a LINEERR_. */
-static LONG send_frame(struct tx_app *app, unsigned type, uint32_t seq, const void *msg)
+/* What a corked app may hold before it is written anyway: the bound on
+   the memory a cork costs, and about one socket buffer's worth. */
+#define CORK_MAX 65536
+
+/* Write what app->out holds; app->wmu held.  A failed write means the
+   connection is broken: the frames are dropped, the I/O thread sees the
+   end of the connection and fails what was in flight. */
+static int flush_locked(struct tx_app *app)
 {
-    struct wbuf b = {0};
-    int rc = wire_encode(&b, type, seq, msg, app->max_frame);
+    int rc = app->out.len ? write_all(app->fd, app->out.p, app->out.len) : 0;
+    app->out.len = 0;
+    if (app->out.cap > CORK_MAX)
+        wbuf_free(&app->out);
+    return rc;
+}
+
+/* Encode one frame after whatever the app has corked and write them
+   together, unless the app is corked (tapixCork) and the frame may wait:
+   `now` for calls that wait for an answer, which must not sit behind a
+   cork.  0 or a LINEERR_. */
+static LONG send_frame(struct tx_app *app, unsigned type, uint32_t seq, const void *msg, bool now)
+{
+    pthread_mutex_lock(&app->wmu);
+    int rc = wire_encode(&app->out, type, seq, msg, app->max_frame);
+    if (rc == WIRE_OK && (now || !app->cork || app->out.len >= CORK_MAX))
+        rc = flush_locked(app) ? -1 : WIRE_OK;
+    pthread_mutex_unlock(&app->wmu);
     if (rc == WIRE_ENOMEM)
         return (LONG)LINEERR_NOMEM;
-    if (rc)
+    if (rc == WIRE_ETOOBIG)
         return (LONG)LINEERR_INVALPARAM; /* only an oversized request gets here */
-    pthread_mutex_lock(&app->wmu);
-    rc = write_all(app->fd, b.p, b.len);
-    pthread_mutex_unlock(&app->wmu);
-    wbuf_free(&b);
     return rc ? (LONG)LINEERR_OPERATIONFAILED : 0;
 }
 
@@ -77,7 +95,28 @@ LONG tx_send(struct tx_app *app, unsigned type, const void *msg)
     pthread_mutex_lock(&app->mu);
     bool gone = app->dead || app->shut;
     pthread_mutex_unlock(&app->mu);
-    return gone ? (LONG)LINEERR_OPERATIONFAILED : send_frame(app, type, 0, msg);
+    return gone ? (LONG)LINEERR_OPERATIONFAILED : send_frame(app, type, 0, msg, false);
+}
+
+LONG WINAPI tapixCork(HLINEAPP hLineApp, BOOL bCork)
+{
+    struct tx_app *app = tx_app_get(hLineApp);
+    if (!app)
+        return (LONG)LINEERR_INVALAPPHANDLE;
+    pthread_mutex_lock(&app->mu);
+    bool gone = app->dead || app->shut;
+    pthread_mutex_unlock(&app->mu);
+    pthread_mutex_lock(&app->wmu);
+    int rc = -1;
+    if (gone)
+        app->out.len = 0; /* nobody will read them */
+    else if ((app->cork = bCork != 0))
+        rc = 0;
+    else
+        rc = flush_locked(app);
+    pthread_mutex_unlock(&app->wmu);
+    tx_app_put(app);
+    return rc ? (LONG)LINEERR_OPERATIONFAILED : 0;
 }
 
 /* Read one whole frame on a blocking path (the HELLO exchange only). */
@@ -130,7 +169,7 @@ LONG tx_connect(struct tx_app *app, const char *name, DWORD *num_devs)
     app->fd = fd;
     struct w_hello hello = {WIRE_MAGIC, WIRE_PROTO, app->api_version, (uint32_t)getpid(),
                             wire_str(name)};
-    LONG rc = send_frame(app, W_HELLO, 1, &hello);
+    LONG rc = send_frame(app, W_HELLO, 1, &hello, true);
     if (rc)
         return (LONG)LINEERR_OPERATIONFAILED;
     struct wbuf in = {0};
@@ -174,7 +213,7 @@ LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply
     app->waiters = &w;
     pthread_mutex_unlock(&app->mu);
 
-    LONG rc = send_frame(app, type, w.seq, msg);
+    LONG rc = send_frame(app, type, w.seq, msg, true);
 
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -27,6 +27,7 @@
    hidden (-fvisibility=hidden) and the version script exports line*. */
 #pragma GCC visibility push(default)
 #include <tapi.h>
+#include <tapix.h>
 #pragma GCC visibility pop
 
 #include "htab.h"
@@ -64,7 +65,9 @@ struct tx_app {
     DWORD api_version;   /* the app's highest version */
     pthread_mutex_t mu;  /* queue, waiters, flags */
     pthread_cond_t cond; /* queue became non-empty, a waiter finished, shutdown */
-    pthread_mutex_t wmu; /* serialises writes to fd */
+    pthread_mutex_t wmu; /* serialises writes to fd; out and cork */
+    struct wbuf out;     /* frames encoded, not yet written (tapixCork) */
+    bool cork;
     uint32_t next_seq;
     struct tx_waiter *waiters;
     bool dead; /* connection lost */

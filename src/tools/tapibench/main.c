@@ -584,8 +584,9 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
             if (!(only = parse_only(argv[++i]))) {
-                fprintf(stderr, "tapibench: --only: not a list of create, info, fanout, scale, "
-                                "pg: '%s'\n",
+                fprintf(stderr,
+                        "tapibench: --only: not a list of create, info, fanout, scale, "
+                        "pg: '%s'\n",
                         argv[i]);
                 return 2;
             }
