@@ -263,10 +263,9 @@ static void conn_lost(struct tx_app *app)
     tx_app_put(app); /* the I/O thread's reference */
 }
 
+/* on_result and on_event: tx_lock and app->mu held (by pump). */
 static void on_result(struct tx_app *app, uint32_t seq, const struct w_result *res)
 {
-    pthread_mutex_lock(&tx_lock);
-    pthread_mutex_lock(&app->mu);
     struct tx_waiter *w = app->waiters;
     while (w && w->seq != seq)
         w = w->next;
@@ -285,14 +284,10 @@ static void on_result(struct tx_app *app, uint32_t seq, const struct w_result *r
         w->done = true;
         pthread_cond_broadcast(&app->cond);
     }
-    pthread_mutex_unlock(&app->mu);
-    pthread_mutex_unlock(&tx_lock);
 }
 
 static void on_event(struct tx_app *app, const struct w_event *ev)
 {
-    pthread_mutex_lock(&tx_lock);
-    pthread_mutex_lock(&app->mu);
     struct tx_line *line = tx_htab_get(&tx_lines, ev->hdevice);
     if (line && line->app != app)
         line = NULL;
@@ -328,8 +323,6 @@ static void on_event(struct tx_app *app, const struct w_event *ev)
             tx_queue_push(app, &m);
     }
     }
-    pthread_mutex_unlock(&app->mu);
-    pthread_mutex_unlock(&tx_lock);
 }
 
 /* Read what is there and handle every whole frame; -1 when the connection
@@ -350,26 +343,38 @@ static int pump(struct tx_app *app)
             return -1;
         }
         app->in.len += (size_t)r;
+        /* Every whole frame of what was read under one taking of the
+           locks: the app's threads wake once for all of them, and do not
+           contend with this thread frame by frame. */
+        pthread_mutex_lock(&tx_lock);
+        pthread_mutex_lock(&app->mu);
         size_t off = 0;
-        while (app->in.len - off >= WIRE_HDR) {
+        int rc = 0;
+        while (!rc && app->in.len - off >= WIRE_HDR) {
             long fl = wire_peek(app->in.p + off, app->in.len - off, app->max_frame);
-            if (fl < 0)
-                return -1;
+            if (fl < 0) {
+                rc = -1;
+                break;
+            }
             if (app->in.len - off < (size_t)fl)
                 break;
             union wire_msg m;
             unsigned type;
             uint32_t seq;
             if (wire_decode(app->in.p + off, (uint32_t)fl, app->max_frame, &type, &seq, &m))
-                return -1;
-            if (type == W_RESULT)
+                rc = -1;
+            else if (type == W_RESULT)
                 on_result(app, seq, &m.result);
             else if (type == W_EVENT)
                 on_event(app, &m.event);
             else
-                return -1;
+                rc = -1;
             off += (size_t)fl;
         }
+        pthread_mutex_unlock(&app->mu);
+        pthread_mutex_unlock(&tx_lock);
+        if (rc)
+            return -1;
         wbuf_consume(&app->in, off);
     }
     return 0;
