@@ -108,12 +108,12 @@ LONG WINAPI tapixCork(HLINEAPP hLineApp, BOOL bCork)
     pthread_mutex_unlock(&app->mu);
     pthread_mutex_lock(&app->wmu);
     int rc = -1;
-    if (gone)
+    if (gone) {
         app->out.len = 0; /* nobody will read them */
-    else if ((app->cork = bCork != 0))
-        rc = 0;
-    else
-        rc = flush_locked(app);
+    } else {
+        app->cork = bCork != 0;
+        rc = app->cork ? 0 : flush_locked(app);
+    }
     pthread_mutex_unlock(&app->wmu);
     tx_app_put(app);
     return rc ? (LONG)LINEERR_OPERATIONFAILED : 0;

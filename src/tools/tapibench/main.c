@@ -154,11 +154,20 @@ static struct row g_rows[R__N] = {
 };
 
 /* The reasons shown in rows that were not measured. */
-static char g_pg_why[256], g_pg2_why[256], g_skip_why[4][64];
+static char g_pg_why[256], g_pg2_why[256];
 
-/* --only: the scenarios to run (the floors always are); a bit per name. */
+/* --only: the scenarios to run (the floors always are), a bit each in the
+ * order of this table, and the rows each one fills. */
 enum { S_CREATE = 1, S_INFO = 2, S_FANOUT = 4, S_SCALE = 8, S_PG = 16, S_ALL = 31 };
-static const char *const g_scen_names[] = {"create", "info", "fanout", "scale", "pg"};
+static const struct {
+    const char *name;
+    int first, last;
+} g_scen[] = {
+    {"create", R_CREATE_P50, R_CREATE_RPS}, {"info", R_INFO_P50, R_INFO_RPS},
+    {"fanout", R_FAN0_FLOOR, R_FAN1},       {"scale", R_SC_ACD_RSS0, R_SC_STOP},
+    {"pg", R_PG_FSYNC, R_PG2_EV_P99},
+};
+#define NSCEN ((int)(sizeof g_scen / sizeof g_scen[0]))
 
 /* "info,fanout" -> S_INFO | S_FANOUT; 0 for an unknown name. */
 static int parse_only(const char *list)
@@ -168,8 +177,8 @@ static int parse_only(const char *list)
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int bit = 0;
-        for (int i = 0; i < 5; i++)
-            if (!strcmp(t, g_scen_names[i]))
+        for (int i = 0; i < NSCEN; i++)
+            if (!strcmp(t, g_scen[i].name))
                 bit = 1 << i;
         if (!bit)
             return 0;
@@ -432,13 +441,15 @@ static int create_rows(struct tb_env *env, const struct tb_params *p, const stru
     return 0;
 }
 
+/* Rows from..to were not measured, because of why (copied into buf).  The
+ * first reason a row or buf was given stands. */
 static void unavailable(int from, int to, char *buf, size_t cap, const char *why)
 {
     if (buf[0])
-        return; /* the first reason stands */
+        return;
     snprintf(buf, cap, "%s", why);
     for (int i = from; i <= to; i++)
-        if (!g_rows[i].have)
+        if (!g_rows[i].have && !g_rows[i].why)
             g_rows[i].why = buf;
 }
 
@@ -688,17 +699,10 @@ int main(int argc, char **argv)
     double relay50 = g_rows[R_RELAY_P50].value, relay99 = g_rows[R_RELAY_P99].value;
     double relayrps = g_rows[R_RELAY_RPS].value, fsync50 = g_rows[R_FSYNC].value;
 
-    static const char not_selected[] = "not selected (--only)";
-    if (!(only & S_CREATE))
-        unavailable(R_CREATE_P50, R_CREATE_RPS, g_skip_why[0], sizeof g_skip_why[0], not_selected);
-    if (!(only & S_INFO))
-        unavailable(R_INFO_P50, R_INFO_RPS, g_skip_why[1], sizeof g_skip_why[1], not_selected);
-    if (!(only & S_FANOUT))
-        unavailable(R_FAN0_FLOOR, R_FAN1, g_skip_why[2], sizeof g_skip_why[2], not_selected);
-    if (!(only & S_SCALE))
-        unavailable(R_SC_ACD_RSS0, R_SC_STOP, g_skip_why[3], sizeof g_skip_why[3], not_selected);
-    if (!(only & S_PG))
-        unavailable(R_PG_FSYNC, R_PG2_EV_P99, g_pg_why, sizeof g_pg_why, not_selected);
+    for (int i = 0; i < NSCEN; i++)
+        if (!(only & (1 << i)))
+            for (int r = g_scen[i].first; r <= g_scen[i].last; r++)
+                g_rows[r].why = "not selected (--only)";
     struct tb_env *env = NULL;
     if (!(only & (S_CREATE | S_INFO | S_FANOUT)))
         goto scale;
