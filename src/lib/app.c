@@ -53,6 +53,7 @@ static void app_free(struct tx_app *app)
     free(app->q);
     pthread_mutex_destroy(&app->mu);
     pthread_mutex_destroy(&app->wmu);
+    pthread_mutex_destroy(&app->rx_mu);
     pthread_cond_destroy(&app->cond);
     free(app);
 }

@@ -196,6 +196,11 @@ LONG tx_connect(struct tx_app *app, const char *name, DWORD *num_devs)
     return rc;
 }
 
+static bool waiter_done(struct tx_app *app, void *arg)
+{
+    return ((struct tx_waiter *)arg)->done || app->dead;
+}
+
 LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply *r, tx_hook hook,
              void *hook_arg)
 {
@@ -219,9 +224,8 @@ LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += TX_CALL_TIMEOUT_MS / 1000;
     pthread_mutex_lock(&app->mu);
-    while (!rc && !w.done && !app->dead)
-        if (pthread_cond_timedwait(&app->cond, &app->mu, &deadline) == ETIMEDOUT)
-            break;
+    if (!rc)
+        tx_wait(app, waiter_done, &w, &deadline);
     /* Unlink the waiter whatever happened, so the I/O thread never writes to
        a stack frame that is gone. */
     for (struct tx_waiter **pp = &app->waiters; *pp; pp = &(*pp)->next)
@@ -240,27 +244,32 @@ LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply
     return 0;
 }
 
-/* --- the I/O thread ------------------------------------------------------ */
+/* --- reading: the I/O thread, or a thread that waits ------------------- */
 
-/* The connection is gone: fail every call in flight and tell the app its
-   lines are closed.  Called on the I/O thread. */
-static void conn_lost(struct tx_app *app)
+/* The connection is over: fail every call in flight and tell the app its
+   lines are closed.  Any thread; rx_mu held.  Once only. */
+static void conn_fail(struct tx_app *app)
 {
-    epoll_ctl(io_epfd, EPOLL_CTL_DEL, app->fd, NULL);
     pthread_mutex_lock(&tx_lock);
     pthread_mutex_lock(&app->mu);
-    app->dead = true;
-    if (!app->shut) {
+    if (!app->dead && !app->shut) {
         /* Nothing will answer now: every request in flight fails, then
            every line closes. */
         tx_pending_drop(app, 0, true);
         tx_lines_remove(app, true);
     }
+    app->dead = true;
     pthread_cond_broadcast(&app->cond);
     pthread_mutex_unlock(&app->mu);
     pthread_mutex_unlock(&tx_lock);
+}
+
+/* The I/O thread lets go of a connection that is over; rx_mu held. */
+static void conn_lost(struct tx_app *app)
+{
+    epoll_ctl(io_epfd, EPOLL_CTL_DEL, app->fd, NULL);
+    conn_fail(app);
     wbuf_free(&app->in);
-    tx_app_put(app); /* the I/O thread's reference */
 }
 
 /* on_result and on_event: tx_lock and app->mu held (by pump). */
@@ -325,10 +334,13 @@ static void on_event(struct tx_app *app, const struct w_event *ev)
     }
 }
 
-/* Read what is there and handle every whole frame; -1 when the connection
-   is over (EOF, error, or a frame this library cannot accept). */
+/* Read what is there and handle every whole frame; rx_mu held.  -1 when
+   the connection is over (EOF, error, or a frame this library cannot
+   accept). */
 static int pump(struct tx_app *app)
 {
+    if (app->rx_broken)
+        return -1;
     for (;;) {
         if (wbuf_reserve(&app->in, 65536))
             return -1;
@@ -380,6 +392,15 @@ static int pump(struct tx_app *app)
     return 0;
 }
 
+/* Whether the I/O thread watches the app's socket (it does not while a
+   waiting thread reads it).  After the I/O thread let go of the socket
+   this fails with ENOENT, which changes nothing. */
+static void io_watch(struct tx_app *app, bool on)
+{
+    struct epoll_event ev = {.events = on ? EPOLLIN | EPOLLRDHUP : 0, .data.ptr = app};
+    epoll_ctl(io_epfd, EPOLL_CTL_MOD, app->fd, &ev);
+}
+
 static void *io_main(void *arg)
 {
     (void)arg;
@@ -388,11 +409,163 @@ static void *io_main(void *arg)
         int n = epoll_wait(io_epfd, evs, 64, -1);
         for (int i = 0; i < n; i++) {
             struct tx_app *app = evs[i].data.ptr;
-            if (pump(app))
+            if (pthread_mutex_trylock(&app->rx_mu)) {
+                /* A waiting thread is reading this socket.  Stop watching
+                   it, or a level-triggered epoll would return it again
+                   and again until that thread does; it watches again when
+                   it lets go.  Unless it let go just now: then read. */
+                io_watch(app, false);
+                if (pthread_mutex_trylock(&app->rx_mu))
+                    continue;
+                if (!app->own_read)
+                    io_watch(app, true);
+            }
+            bool over = pump(app) != 0;
+            if (over)
                 conn_lost(app);
+            pthread_mutex_unlock(&app->rx_mu);
+            if (over)
+                tx_app_put(app); /* the I/O thread's reference */
         }
     }
     return NULL;
+}
+
+/* A thread other than the I/O thread reads what is there (rx_mu held).
+   When the connection is over it fails what waits at once; the I/O
+   thread, which then sees the socket shut, unregisters it and drops its
+   reference. */
+static void read_some(struct tx_app *app)
+{
+    if (!app->rx_broken && pump(app)) {
+        app->rx_broken = true;
+        conn_fail(app);
+        shutdown(app->fd, SHUT_RDWR);
+    }
+}
+
+/* That thread lets go of the socket: the I/O thread watches it again
+   (level-triggered, so what came meanwhile is seen), unless the app reads
+   it itself and it is not over. */
+static void reader_done(struct tx_app *app)
+{
+    bool watch = !app->own_read || app->rx_broken;
+    pthread_mutex_unlock(&app->rx_mu);
+    if (watch) {
+        io_watch(app, true);
+    } else {
+        /* No I/O thread takes over: a thread that found the socket taken
+           and waits for its answer tries again. */
+        pthread_mutex_lock(&app->mu);
+        pthread_cond_broadcast(&app->cond);
+        pthread_mutex_unlock(&app->mu);
+    }
+}
+
+void tx_read_now(struct tx_app *app)
+{
+    if (pthread_mutex_trylock(&app->rx_mu))
+        return; /* another thread is reading: it queues what comes */
+    read_some(app);
+    reader_done(app);
+}
+
+LONG WINAPI tapixGetSocket(HLINEAPP hLineApp, int *lpFd)
+{
+    struct tx_app *app = tx_app_get(hLineApp);
+    if (!app)
+        return (LONG)LINEERR_INVALAPPHANDLE;
+    LONG rc = 0;
+    if (!lpFd)
+        rc = (LONG)LINEERR_INVALPOINTER;
+    else if (app->evfd < 0) /* a callback app: its messages are not the app's to read */
+        rc = (LONG)LINEERR_INVALAPPHANDLE;
+    if (rc) {
+        tx_app_put(app);
+        return rc;
+    }
+    pthread_mutex_lock(&app->rx_mu);
+    pthread_mutex_lock(&app->mu);
+    if (app->shut)
+        rc = (LONG)LINEERR_INVALAPPHANDLE;
+    else if (app->dead || !app->registered)
+        rc = (LONG)LINEERR_OPERATIONFAILED;
+    else
+        app->own_read = true;
+    pthread_mutex_unlock(&app->mu);
+    if (!rc) {
+        io_watch(app, false);
+        *lpFd = app->fd;
+    }
+    pthread_mutex_unlock(&app->rx_mu);
+    tx_app_put(app);
+    return rc;
+}
+
+/* The waiting thread reads (rx_mu held, app->mu not): until ready, the
+   end of the connection, or the deadline.  A thread that waits for its
+   RESULT or a message would otherwise sleep until the I/O thread had read
+   the frame and woken it: two thread wake-ups on the way to the answer
+   instead of one.  The I/O thread stops watching the socket meanwhile, or
+   it would wake for every frame only to find the socket taken. */
+static int read_until(struct tx_app *app, tx_ready_fn ready, void *arg,
+                      const struct timespec *deadline)
+{
+    io_watch(app, false);
+    int rc = 0;
+    for (;;) {
+        int ms = -1;
+        if (deadline) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long long left = (deadline->tv_sec - now.tv_sec) * 1000LL +
+                             (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+            if (left <= 0) {
+                rc = ETIMEDOUT;
+                break;
+            }
+            ms = left > 60000 ? 60000 : (int)left;
+        }
+        struct pollfd pfd = {app->fd, POLLIN, 0};
+        int n = poll(&pfd, 1, ms);
+        if (n < 0 && errno != EINTR) {
+            rc = -1; /* out of memory: leave the reading to the I/O thread */
+            break;
+        }
+        if (n > 0)
+            read_some(app);
+        pthread_mutex_lock(&app->mu);
+        bool stop = ready(app, arg) || app->dead || app->shut;
+        pthread_mutex_unlock(&app->mu);
+        if (stop)
+            break;
+    }
+    reader_done(app);
+    return rc;
+}
+
+int tx_wait(struct tx_app *app, tx_ready_fn ready, void *arg, const struct timespec *deadline)
+{
+    for (;;) {
+        if (ready(app, arg) || app->shut)
+            return 0;
+        /* Lock order puts rx_mu first: holding app->mu, only try it.  When
+           the I/O thread has it, it is reading and wakes us if that was
+           what we wait for; a thread that has it reads for us all. */
+        if (app->registered && !app->dead && pthread_mutex_trylock(&app->rx_mu) == 0) {
+            pthread_mutex_unlock(&app->mu);
+            int rc = read_until(app, ready, arg, deadline);
+            pthread_mutex_lock(&app->mu);
+            if (rc == ETIMEDOUT && !ready(app, arg))
+                return ETIMEDOUT;
+            if (rc == 0)
+                continue;
+        }
+        if (!deadline)
+            pthread_cond_wait(&app->cond, &app->mu);
+        else if (pthread_cond_timedwait(&app->cond, &app->mu, deadline) == ETIMEDOUT)
+            return ready(app, arg) || app->shut ? 0 : ETIMEDOUT;
+    }
 }
 
 void tx_block_signals(sigset_t *all, sigset_t *old)
@@ -438,5 +611,9 @@ int tx_io_register(struct tx_app *app)
         tx_app_put(app);
         return -1;
     }
+    /* Now non-blocking and watched: a waiting thread may read it too. */
+    pthread_mutex_lock(&app->mu);
+    app->registered = true;
+    pthread_mutex_unlock(&app->mu);
     return 0;
 }

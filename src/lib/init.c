@@ -37,6 +37,7 @@ static LONG initialize(LPHLINEAPP lphLineApp, LINECALLBACK cb, const char *name,
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&app->mu, NULL);
     pthread_mutex_init(&app->wmu, NULL);
+    pthread_mutex_init(&app->rx_mu, NULL);
 
     DWORD devs = 0;
     LONG rc = tx_connect(app, app_name(name), &devs);

@@ -5,11 +5,16 @@
  *  - An app (one lineInitializeEx) owns one connection to tapisrv.  The app
  *    table and the line table are guarded by tx_lock; each app's queue,
  *    waiters and flags by its own mutex.  Lock order: tx_lock, then app->mu.
- *  - One I/O thread per process reads every app's socket and is the only
- *    reader; API threads write frames under app->wmu.  Because the I/O thread
- *    handles a reply and the events around it in frame order, work that must
- *    happen "at the moment of the reply" (registering an opened line) runs
- *    on the I/O thread through the waiter's hook.
+ *  - An app's socket is read by one thread at a time, holding app->rx_mu:
+ *    the process's I/O thread, or an API thread that waits for what only
+ *    the socket can bring (tx_wait: its RESULT, a message for
+ *    lineGetMessage) and reads it itself rather than sleeping until the I/O
+ *    thread hands it over.  API threads write frames under app->wmu.
+ *    Because the reader handles a reply and the events around it in frame
+ *    order, work that must happen "at the moment of the reply" (registering
+ *    an opened line) runs on the reader through the waiter's hook.
+ *    Lock order: rx_mu, tx_lock, app->mu (an API thread holding app->mu
+ *    only ever try-locks rx_mu).
  *  - Apps are reference-counted: the table holds one reference, the I/O
  *    thread one while the socket is registered, every API call one while it
  *    runs.  Internal names start with tx_ so that the version script, which
@@ -22,6 +27,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 /* The API keeps default visibility; everything else in the library is
    hidden (-fvisibility=hidden) and the version script exports line*. */
@@ -45,7 +51,7 @@ struct tx_reply {
 
 struct tx_app;
 
-/* Runs on the I/O thread with tx_lock held, when the RESULT arrives. */
+/* Runs on the reader with tx_lock held, when the RESULT arrives. */
 typedef void (*tx_hook)(struct tx_app *app, struct tx_reply *r, void *arg);
 
 struct tx_waiter {
@@ -81,8 +87,12 @@ struct tx_app {
     pthread_t cb_thread;
     /* proxy requests this app handles: proxy id -> struct tx_preq (tx_lock) */
     struct htab preqs;
-    /* I/O thread only */
+    /* the reader's (rx_mu held): the bytes read and not yet a whole frame */
+    pthread_mutex_t rx_mu;
     struct wbuf in;
+    bool rx_broken;  /* a reader found the connection over; the I/O thread ends it */
+    bool registered; /* the I/O thread watches the socket (app->mu) */
+    bool own_read;   /* tapixGetSocket: the app reads, not the I/O thread (both locks) */
     uint32_t max_frame;
 };
 
@@ -145,6 +155,14 @@ LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply
 /* Send a one-way frame (seq 0); 0 or a LINEERR_. */
 LONG tx_send(struct tx_app *app, unsigned type, const void *msg);
 int tx_io_register(struct tx_app *app);
+/* Wait, app->mu held, until ready(app, arg) or the app shut down, or the
+   deadline (CLOCK_MONOTONIC; NULL: none) passes: 0, or ETIMEDOUT.  The waiting thread reads the
+   socket itself when no other thread is reading it. */
+typedef bool (*tx_ready_fn)(struct tx_app *app, void *arg);
+int tx_wait(struct tx_app *app, tx_ready_fn ready, void *arg, const struct timespec *deadline);
+/* For an app that reads its own socket (tapixGetSocket): read what is
+   there now, unless another thread is reading.  app->mu not held. */
+void tx_read_now(struct tx_app *app);
 /* Block every signal in the calling thread (to create a library thread
    that takes none); *old gets the mask to restore. */
 void tx_block_signals(sigset_t *all, sigset_t *old);
@@ -167,7 +185,7 @@ struct tx_req {
     bool in_missing; /* a required input pointer (a group GUID) is NULL */
 };
 LONG tx_request(struct tx_req *r);
-/* LINE_REPLY arrived (I/O thread, tx_lock and app->mu held). */
+/* LINE_REPLY arrived (the reader, tx_lock and app->mu held). */
 void tx_reply_event(struct tx_app *app, const struct w_event *ev);
 /* Forget the app's pending requests (tx_lock, app->mu held); with fail,
    complete each with LINE_REPLY(LINEERR_OPERATIONFAILED); hline != 0

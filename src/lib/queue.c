@@ -110,6 +110,12 @@ void tx_queue_stop_callbacks(struct tx_app *app)
     app->cb_running = false;
 }
 
+static bool queue_ready(struct tx_app *app, void *arg)
+{
+    (void)arg;
+    return app->qlen != 0;
+}
+
 LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage, DWORD dwTimeout)
 {
     struct tx_app *app = tx_app_get(hLineApp);
@@ -133,18 +139,15 @@ LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage, DWORD dwT
     }
     LONG rc = 0;
     pthread_mutex_lock(&app->mu);
-    while (!app->qlen && !app->shut) {
-        if (dwTimeout == 0) {
-            rc = (LONG)LINEERR_OPERATIONFAILED;
-            break;
-        }
-        if (dwTimeout == 0xFFFFFFFFu)
-            pthread_cond_wait(&app->cond, &app->mu);
-        else if (pthread_cond_timedwait(&app->cond, &app->mu, &deadline) == ETIMEDOUT) {
-            rc = (LONG)LINEERR_OPERATIONFAILED;
-            break;
-        }
+    if (!app->qlen && app->own_read) { /* tapixGetSocket: nobody else reads */
+        pthread_mutex_unlock(&app->mu);
+        tx_read_now(app);
+        pthread_mutex_lock(&app->mu);
     }
+    if (!app->qlen && !app->shut && dwTimeout == 0)
+        rc = (LONG)LINEERR_OPERATIONFAILED;
+    else if (tx_wait(app, queue_ready, NULL, dwTimeout == 0xFFFFFFFFu ? NULL : &deadline))
+        rc = (LONG)LINEERR_OPERATIONFAILED;
     if (app->shut)
         rc = (LONG)LINEERR_INVALAPPHANDLE;
     else if (!rc && app->qlen)

@@ -1,7 +1,8 @@
 /*
- * tapixCork (include/tapix.h): frames held while corked, written at the
- * uncork, before a synchronous call, or once 64 KiB are held; and its
- * errors.
+ * tapix.h's extensions.  tapixCork: frames held while corked, written at
+ * the uncork, before a synchronous call, or once 64 KiB are held.
+ * tapixGetSocket: the app, not the library's I/O thread, reads its
+ * connection.  And the errors of both.
  *
  * The library talks to a fake tapisrv on a socket that TAPI_SERVER names.
  * A thread of the test answers the synchronous frames (HELLO, OPEN,
@@ -12,6 +13,7 @@
  * returns, an empty queue means nothing was written.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -38,7 +40,7 @@
 #define CORK_MAX 65536u
 
 static int lfd = -1;
-static char dir[] = "/tmp/test_cork.XXXXXX";
+static char dir[] = "/tmp/test_tapix.XXXXXX";
 static char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 /* ---- the fake server's end --------------------------------------------------------- */
@@ -170,11 +172,28 @@ static size_t waiting(int fd)
     return n < 0 ? 0 : (size_t)n;
 }
 
+/* Send the app an EVENT: message `msg` for device (line handle) hdevice. */
+static void send_event(int fd, uint32_t hdevice, uint32_t msg, uint64_t p1)
+{
+    struct w_event e = {.hdevice = hdevice, .msg = msg, .p1 = p1};
+    struct wbuf w = {0};
+    assert_int_equal(wire_encode(&w, W_EVENT, 0, &e, FRAME_MAX), WIRE_OK);
+    assert_int_equal(send(fd, w.p, w.len, MSG_NOSIGNAL), (ssize_t)w.len);
+    wbuf_free(&w);
+}
+
+static bool readable(int fd, int ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    return poll(&p, 1, ms) == 1;
+}
+
 /* ---- the app ---------------------------------------------------------------------- */
 
 struct world {
     int fd; /* the fake server's end of the app's connection */
     HLINEAPP app;
+    int evfd; /* the app's event handle */
     HLINE line;
     LINEAGENTSESSIONINFO info;
 };
@@ -189,7 +208,8 @@ static int setup(void **state)
     LINEINITIALIZEEXPARAMS ip = {.dwTotalSize = sizeof ip,
                                  .dwOptions = LINEINITIALIZEEXOPTION_USEEVENT};
     DWORD ndevs = 0, ver = V22;
-    assert_int_equal(lineInitializeExA(&w->app, NULL, NULL, "cork", &ndevs, &ver, &ip), 0);
+    assert_int_equal(lineInitializeExA(&w->app, NULL, NULL, "tapix", &ndevs, &ver, &ip), 0);
+    w->evfd = (int)(intptr_t)ip.Handles.hEvent;
     assert_int_equal(lineOpenA(w->app, 0, &w->line, V22, 0, 0, LINECALLPRIVILEGE_MONITOR, 0, NULL),
                      0);
     answer_join(&a);
@@ -233,6 +253,12 @@ static uint32_t expect_request(struct world *w, LONG id, HAGENTSESSION s)
     assert_int_equal(f.m.request.reqid, (uint32_t)id);
     assert_int_equal(vs_get_u32(f.m.request.body.p, 28), s); /* hAgentSession */
     return vs_get_u32(f.buf, 0);
+}
+
+static void CALLBACK ignore_cb(DWORD dev, DWORD msg, DWORD_PTR inst, DWORD_PTR p1, DWORD_PTR p2,
+                               DWORD_PTR p3)
+{
+    (void)dev, (void)msg, (void)inst, (void)p1, (void)p2, (void)p3;
 }
 
 /* ---- the tests ------------------------------------------------------------------ */
@@ -346,6 +372,98 @@ static void test_errors(void **state)
     w->app = 0;
 }
 
+/* tapixGetSocket: what arrives stays in the socket until the app calls
+   lineGetMessage; a synchronous call reads its own answer and queues
+   what came before it. */
+static void test_getsocket_app_reads(void **state)
+{
+    struct world *w = *state;
+    int fd = -1, fd2 = -2;
+    assert_int_equal(tapixGetSocket(w->app, &fd), 0);
+    assert_true(fd >= 0);
+    assert_int_equal(tapixGetSocket(w->app, &fd2), 0); /* again: the same */
+    assert_int_equal(fd2, fd);
+    LINEMESSAGE m;
+    assert_int_equal(lineGetMessage(w->app, &m, 0), (LONG)LINEERR_OPERATIONFAILED);
+
+    send_event(w->fd, (uint32_t)w->line, LINE_LINEDEVSTATE, 0x11u);
+    assert_true(readable(fd, 5000));
+    /* nobody read it: it is still in the app's socket */
+    assert_true(waiting(fd) > 0);
+    assert_int_equal(lineGetMessage(w->app, &m, 0), 0);
+    assert_int_equal(m.dwMessageID, LINE_LINEDEVSTATE);
+    assert_int_equal(m.hDevice, (DWORD)w->line);
+    assert_int_equal(m.dwParam1, 0x11u);
+    assert_int_equal(waiting(fd), 0);
+    assert_int_equal(lineGetMessage(w->app, &m, 0), (LONG)LINEERR_OPERATIONFAILED);
+
+    /* an event ahead of a synchronous call's answer: the call reads both
+       and queues the event, which makes the event handle readable */
+    send_event(w->fd, (uint32_t)w->line, LINE_LINEDEVSTATE, 0x22u);
+    struct answerer a;
+    answer_start(&a, &w->fd, 1);
+    DWORD got = 0;
+    LINEEXTENSIONID ext;
+    assert_int_equal(lineNegotiateAPIVersion(w->app, 0, 0x00010004, V22, &got, &ext), 0);
+    answer_join(&a);
+    assert_int_equal(got, V22);
+    assert_int_equal(waiting(fd), 0);
+    assert_true(readable(w->evfd, 0));
+    assert_int_equal(lineGetMessage(w->app, &m, 0), 0);
+    assert_int_equal(m.dwParam1, 0x22u);
+    assert_false(readable(w->evfd, 0));
+
+    /* a wait with a timeout reads too */
+    send_event(w->fd, (uint32_t)w->line, LINE_LINEDEVSTATE, 0x33u);
+    assert_int_equal(lineGetMessage(w->app, &m, 5000), 0);
+    assert_int_equal(m.dwParam1, 0x33u);
+}
+
+static void test_getsocket_errors(void **state)
+{
+    struct world *w = *state;
+    int fd = -1;
+    assert_int_equal(tapixGetSocket(0, &fd), (LONG)LINEERR_INVALAPPHANDLE);
+    assert_int_equal(tapixGetSocket(w->app + 1000, &fd), (LONG)LINEERR_INVALAPPHANDLE);
+    assert_int_equal(tapixGetSocket(w->app, NULL), (LONG)LINEERR_INVALPOINTER);
+    assert_int_equal(fd, -1);
+
+    /* an app whose messages go to its callback has nothing to read */
+    int cfd = -1;
+    struct answerer a;
+    answer_start(&a, &cfd, 1); /* HELLO */
+    HLINEAPP capp = 0;
+    DWORD ndevs = 0;
+    assert_int_equal(lineInitialize(&capp, NULL, ignore_cb, "cb", &ndevs), 0);
+    answer_join(&a);
+    assert_int_equal(tapixGetSocket(capp, &fd), (LONG)LINEERR_INVALAPPHANDLE);
+    answer_start(&a, &cfd, 1); /* SHUTDOWN */
+    assert_int_equal(lineShutdown(capp), 0);
+    answer_join(&a);
+    close(cfd);
+
+    /* the connection goes: the socket is readable, lineGetMessage finds
+       the line closed, and the socket is no longer to be had */
+    assert_int_equal(tapixGetSocket(w->app, &fd), 0);
+    close(w->fd);
+    w->fd = -1;
+    assert_true(readable(fd, 5000));
+    /* The end of a connection wakes the I/O thread too (epoll reports a
+       hang-up whatever it was asked), so the message may be read by
+       either: the app waits on the socket and the event handle, as
+       tapixGetSocket(3) says. */
+    LINEMESSAGE m;
+    for (int i = 0; lineGetMessage(w->app, &m, 0); i++) {
+        struct pollfd p[2] = {{fd, POLLIN, 0}, {w->evfd, POLLIN, 0}};
+        assert_true(i < 100000 && poll(p, 2, 5000) > 0);
+    }
+    assert_int_equal(m.dwMessageID, LINE_CLOSE);
+    assert_int_equal(tapixGetSocket(w->app, &fd), (LONG)LINEERR_OPERATIONFAILED);
+    assert_int_equal(lineShutdown(w->app), 0);
+    assert_int_equal(tapixGetSocket(w->app, &fd), (LONG)LINEERR_INVALAPPHANDLE);
+    w->app = 0;
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(dir));
@@ -354,7 +472,7 @@ int main(void)
     memcpy(sa.sun_path, path, sizeof path);
     lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) || listen(lfd, 8)) {
-        perror("test_cork: listen");
+        perror("test_tapix: listen");
         return 1;
     }
     setenv("TAPI_SERVER", path, 1);
@@ -364,6 +482,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_call_writes_what_is_held_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cork_holds_at_most_64k, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_getsocket_app_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_getsocket_errors, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     close(lfd);
