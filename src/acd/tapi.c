@@ -1,8 +1,10 @@
 /*
  * tapi.c - acdproxy's TAPI main loop (tapiloop.h).
  *
- * One thread.  poll() waits on the library's event fd (USEEVENT), a
- * signalfd (SIGTERM, SIGINT) and a 250 ms timerfd (changes made by
+ * One thread.  poll() waits on the library's event fd (USEEVENT) and on
+ * the connection to tapisrv itself, which this thread reads (tapixGetSocket:
+ * a request reaches us without a hand-over from the library's I/O
+ * thread), a signalfd (SIGTERM, SIGINT) and a 250 ms timerfd (changes made by
  * `acdproxy admin` or by other nodes on the same store, reload retries);
  * the store's own descriptor too when its backend has one.  Messages are
  * drained in batches of up to `batch` LINE_PROXYREQUESTs (lineGetMessage
@@ -48,6 +50,7 @@ struct app {
     struct acd_store *st;
     HLINEAPP happ;
     int evfd;
+    int sockfd; /* tapixGetSocket, or -1: the I/O thread reads */
     bool connected;
     struct acd_line *lines;
     size_t nlines;
@@ -79,7 +82,7 @@ static void disconnect(struct app *ap, bool close_lines)
         ap->lines[i].h = 0;
     lineShutdown(ap->happ);
     ap->happ = 0;
-    ap->evfd = -1;
+    ap->evfd = ap->sockfd = -1;
     ap->connected = false;
 }
 
@@ -137,6 +140,10 @@ static bool connect_tapi(struct app *ap)
         return false;
     }
     ap->evfd = (int)(intptr_t)p.Handles.hEvent;
+    if ((rc = tapixGetSocket(ap->happ, &ap->sockfd))) {
+        log_debug("tapixGetSocket: LINEERR %08x", (unsigned)rc); /* the I/O thread reads */
+        ap->sockfd = -1;
+    }
     ap->connected = true;
     /* which lines */
     free(ap->lines);
@@ -317,8 +324,8 @@ static void stop(struct app *ap)
     size_t n = drain(ap);
     int64_t end = mono_ms() + STOP_MAX_MS;
     while (ap->connected && !ap->lost && mono_ms() < end) {
-        struct pollfd p = {ap->evfd, POLLIN, 0};
-        if (poll(&p, 1, STOP_QUIET_MS) <= 0)
+        struct pollfd p[2] = {{ap->evfd, POLLIN, 0}, {ap->sockfd, POLLIN, 0}};
+        if (poll(p, ap->sockfd >= 0 ? 2 : 1, STOP_QUIET_MS) <= 0)
             break;
         n += drain(ap);
     }
@@ -392,15 +399,22 @@ int acd_run(const struct acd_config *cfg)
                 backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
             }
         }
-        struct pollfd p[4];
+        struct pollfd p[5];
         int np = 0;
         p[np++] = (struct pollfd){ap.sigfd, POLLIN, 0};
         p[np++] = (struct pollfd){ap.timerfd, POLLIN, 0};
         int sfd = store_fd(ap.st);
         if (sfd >= 0)
             p[np++] = (struct pollfd){sfd, POLLIN, 0};
-        if (ap.connected)
+        int nconn = 0; /* the last nconn entries: the connection to tapisrv */
+        if (ap.connected) {
             p[np++] = (struct pollfd){ap.evfd, POLLIN, 0};
+            nconn++;
+            if (ap.sockfd >= 0) {
+                p[np++] = (struct pollfd){ap.sockfd, POLLIN, 0};
+                nconn++;
+            }
+        }
         int timeout = -1;
         if (!ap.connected) {
             int64_t left = retry_at - mono_ms();
@@ -435,7 +449,10 @@ int acd_run(const struct acd_config *cfg)
         }
         if (sfd >= 0 && p[2].revents)
             check_directory(&ap);
-        if (ap.connected && p[np - 1].revents)
+        bool conn_ready = false;
+        for (int i = np - nconn; i < np; i++)
+            conn_ready = conn_ready || p[i].revents;
+        if (conn_ready)
             drain(&ap);
         if (!st_down && store_lost(ap.st)) {
             log_warn("lost the store's database connection (%s); reconnecting every %d..%d ms",
