@@ -129,6 +129,14 @@ static bool at(const struct m_session *s, uint32_t line, uint32_t addr)
     return s->line == line && s->address == addr;
 }
 
+/* Where a loop over ag->live goes on after visiting session idx at
+   position i: ending that session took it out of the list, and what
+   followed moved up into position i. */
+static uint32_t live_next(const struct m_agent *ag, uint32_t i, uint32_t idx)
+{
+    return i < ag->nlive && ag->live[i] == idx ? i + 1 : i;
+}
+
 static uint32_t next20(uint32_t session_next)
 {
     switch (session_next) {
@@ -148,8 +156,8 @@ void acd_status20(struct acd *a, const struct m_agent *ag, uint32_t perm_line, u
 {
     bool ready = false, oncall = false, wrapup = false;
     memset(o, 0, sizeof *o);
-    for (uint32_t i = 0; i < ag->nsess; i++) {
-        const struct m_session *s = &a->m.sess[ag->sess[i]];
+    for (uint32_t i = 0; i < ag->nlive; i++) {
+        const struct m_session *s = &a->m.sess[ag->live[i]];
         if (!active(s) || !at(s, perm_line, address))
             continue;
         o->ngroups++;
@@ -319,8 +327,9 @@ static LONG h_setagentgroup(struct acd *a, struct acd_req *r)
     acd_status20(a, ag, line, addr, &before);
     bool changed = false;
     /* end the sessions of groups not in the list */
-    for (uint32_t i = 0; i < ag->nsess; i++) {
-        struct m_session *s = &a->m.sess[ag->sess[i]];
+    for (uint32_t i = 0, idx = 0; i < ag->nlive; i = live_next(ag, i, idx)) {
+        idx = ag->live[i];
+        struct m_session *s = &a->m.sess[idx];
         if (!active(s) || !at(s, line, addr))
             continue;
         bool keep = false;
@@ -336,8 +345,8 @@ static LONG h_setagentgroup(struct acd *a, struct acd_req *r)
     /* a session for each new group */
     for (uint32_t k = 0; k < nwant; k++) {
         bool have = false;
-        for (uint32_t i = 0; i < ag->nsess && !have; i++) {
-            const struct m_session *s = &a->m.sess[ag->sess[i]];
+        for (uint32_t i = 0; i < ag->nlive && !have; i++) {
+            const struct m_session *s = &a->m.sess[ag->live[i]];
             have = active(s) && at(s, line, addr) && s->group == want[k];
         }
         if (have)
@@ -394,8 +403,9 @@ static LONG h_setagentstate(struct acd *a, struct acd_req *r)
         return (LONG)LINEERR_INVALAGENTSTATE; /* nobody to set */
     }
     int64_t t = now(a);
-    for (uint32_t i = 0; i < ag->nsess; i++) {
-        struct m_session *s = &a->m.sess[ag->sess[i]];
+    for (uint32_t i = 0, idx = 0; i < ag->nlive; i = live_next(ag, i, idx)) {
+        idx = ag->live[i];
+        struct m_session *s = &a->m.sess[idx];
         if (!active(s) || !at(s, line, addr))
             continue;
         uint32_t ns = state ? session_of20(state) : s->state;
@@ -467,8 +477,8 @@ static LONG h_getagentstatus(struct acd *a, struct acd_req *r)
     struct acd_status20 st;
     acd_status20(a, ag, line, addr, &st);
     uint32_t idx[64], n = 0;
-    for (uint32_t i = 0; i < ag->nsess && n < 64; i++) {
-        const struct m_session *s = &a->m.sess[ag->sess[i]];
+    for (uint32_t i = 0; i < ag->nlive && n < 64; i++) {
+        const struct m_session *s = &a->m.sess[ag->live[i]];
         if (active(s) && at(s, line, addr))
             idx[n++] = s->group;
     }
@@ -612,8 +622,8 @@ static LONG h_getagentinfo(struct acd *a, struct acd_req *r)
     int64_t t = now(a);
     uint64_t secs = 0;
     uint32_t calls = 0, talk = 0, callt = 0, wrap = 0;
-    for (uint32_t i = 0; i < ag->nsess; i++) {
-        const struct m_session *s = &a->m.sess[ag->sess[i]];
+    for (uint32_t i = 0; i < ag->nlive; i++) {
+        const struct m_session *s = &a->m.sess[ag->live[i]];
         secs += session_seconds(s, t);
         calls += s->calls;
         talk += s->talk_s;
@@ -683,8 +693,8 @@ static LONG h_createagentsession(struct acd *a, struct acd_req *r)
     if (rc)
         return rc;
     uint32_t line = r->line->perm_id;
-    for (uint32_t i = 0; i < ag->nsess; i++) {
-        const struct m_session *s = &a->m.sess[ag->sess[i]];
+    for (uint32_t i = 0; i < ag->nlive; i++) {
+        const struct m_session *s = &a->m.sess[ag->live[i]];
         if (active(s) && at(s, line, addr) && s->group == gi)
             return (LONG)LINEERR_INVALAGENTSESSIONSTATE;
     }

@@ -159,25 +159,77 @@ struct m_agent *model_agent_by_user(struct acd_model *m, const char *user)
     return best;
 }
 
-static int agent_reserve(struct m_agent *a)
+/* Room for one more in a growing array of indices.  0 or -1. */
+static int idx_reserve(uint32_t **p, uint32_t n, uint32_t *cap)
 {
-    if (a->nsess == a->capsess) {
-        uint32_t ncap = a->capsess ? a->capsess * 2 : 4;
-        uint32_t *p = realloc(a->sess, (size_t)ncap * sizeof *p);
-        if (!p)
+    if (n == *cap) {
+        uint32_t ncap = *cap ? *cap * 2 : 4;
+        uint32_t *q = realloc(*p, (size_t)ncap * sizeof *q);
+        if (!q)
             return -1;
-        a->sess = p;
-        a->capsess = ncap;
+        *p = q;
+        *cap = ncap;
     }
     return 0;
 }
 
-static int agent_push_session(struct m_agent *a, uint32_t idx)
+static int agent_reserve(struct m_agent *a)
+{
+    return idx_reserve(&a->sess, a->nsess, &a->capsess);
+}
+
+static bool live(const struct m_session *s)
+{
+    return s->state != LINEAGENTSESSIONSTATE_ENDED;
+}
+
+/* Put session idx among the agent's live ones, in handle order (another
+   node's handles interleave with ours).  0 or -1. */
+static int live_insert(const struct acd_model *m, struct m_agent *a, uint32_t idx)
+{
+    if (idx_reserve(&a->live, a->nlive, &a->caplive))
+        return -1;
+    uint32_t h = m->sess[idx].handle, k = a->nlive;
+    while (k > 0 && m->sess[a->live[k - 1]].handle > h)
+        k--;
+    memmove(&a->live[k + 1], &a->live[k], (size_t)(a->nlive - k) * sizeof *a->live);
+    a->live[k] = idx;
+    a->nlive++;
+    return 0;
+}
+
+static void live_remove(struct m_agent *a, uint32_t idx)
+{
+    for (uint32_t k = 0; k < a->nlive; k++)
+        if (a->live[k] == idx) {
+            memmove(&a->live[k], &a->live[k + 1], (size_t)(a->nlive - k - 1) * sizeof *a->live);
+            a->nlive--;
+            return;
+        }
+}
+
+/* Session idx of m->sess changed from `was` to what it is now: keep its
+   agent's live list right.  0 or -1 (no memory: the list lacks it). */
+static int live_update(struct acd_model *m, uint32_t idx, bool was)
+{
+    bool is = live(&m->sess[idx]);
+    struct m_agent *a = was == is ? NULL : model_agent(m, m->sess[idx].agent);
+    if (!a)
+        return 0;
+    if (!is) {
+        live_remove(a, idx);
+        return 0;
+    }
+    return live_insert(m, a, idx);
+}
+
+/* Append session idx (the newest so far) to its agent's lists. */
+static int agent_push_session(struct acd_model *m, struct m_agent *a, uint32_t idx)
 {
     if (agent_reserve(a))
         return -1;
     a->sess[a->nsess++] = idx;
-    return 0;
+    return live(&m->sess[idx]) ? live_insert(m, a, idx) : 0;
 }
 
 /* Stored runtime values an app could not have set: shown as the defaults. */
@@ -421,12 +473,12 @@ static int index_sessions(struct acd_model *m)
 {
     u32map_free(&m->sess_by_handle);
     for (uint32_t i = 0; i < m->nagents; i++)
-        m->agents[i].nsess = 0;
+        m->agents[i].nsess = m->agents[i].nlive = 0;
     for (uint32_t i = 0; i < m->nsess; i++) {
         if (u32map_put(&m->sess_by_handle, m->sess[i].handle, i))
             return -1;
         struct m_agent *a = model_agent(m, m->sess[i].agent);
-        if (a && agent_push_session(a, i))
+        if (a && agent_push_session(m, a, i))
             return -1;
     }
     return 0;
@@ -495,8 +547,10 @@ int model_load(struct acd_model *m, struct acd_store *st)
 
 void model_free(struct acd_model *m)
 {
-    for (uint32_t i = 0; i < m->nagents; i++)
+    for (uint32_t i = 0; i < m->nagents; i++) {
         free(m->agents[i].sess);
+        free(m->agents[i].live);
+    }
     free(m->agents);
     u32map_free(&m->agent_by_handle);
     free(m->agent_by_id);
@@ -624,20 +678,26 @@ int model_reload_directory(struct acd_model *m, struct m_change **chp, size_t *n
             agents[i].nsess = old->nsess;
             agents[i].capsess = old->capsess;
             old->sess = NULL;
+            agents[i].live = old->live;
+            agents[i].nlive = old->nlive;
+            agents[i].caplive = old->caplive;
+            old->live = NULL;
         } else {
             note(&ch, &nch, &capch, MC_NEWAGENT, d.agents[i].handle);
             /* sessions it may already have (an agent re-added under a handle
                we did not know: only possible after an outside restore) */
             for (uint32_t s = 0; s < m->nsess; s++)
                 if (m->sess[s].agent == d.agents[i].handle)
-                    agent_push_session(&agents[i], s);
+                    agent_push_session(m, &agents[i], s);
         }
     }
     /* a removed agent took its sessions along: only a full pass sees that */
     if (kept < m->nagents)
         m->sess_full = true;
-    for (uint32_t i = 0; i < m->nagents; i++)
+    for (uint32_t i = 0; i < m->nagents; i++) {
         free(m->agents[i].sess);
+        free(m->agents[i].live);
+    }
     free(m->agents);
     m->agents = agents;
     m->nagents = m->capagents = d.nagents;
@@ -690,8 +750,9 @@ static int on_resync(void *arg, const struct st_session *s)
             return 0;
         if (r->fn)
             r->fn(r->arg, cur, &n);
+        bool was = live(cur);
         *cur = n;
-        return 0;
+        return live_update(m, (uint32_t)(cur - m->sess), was) ? ST_ERR : 0;
     }
     if (sess_reserve(m, 1))
         return ST_ERR;
@@ -712,8 +773,11 @@ static int on_resync(void *arg, const struct st_session *s)
     r->seen++;
     /* an agent not in memory yet picks its sessions up when it comes
        (model_reload_directory) */
-    if (a)
+    if (a) {
         agent_insert_session(m, a, idx); /* room reserved above */
+        if (live(&n) && live_insert(m, a, idx))
+            return ST_ERR;
+    }
     return 0;
 }
 
@@ -799,7 +863,7 @@ int model_session_add(struct acd_model *m, struct m_agent *a, uint32_t gi, uint3
     m->writes++;
     if (m->store_err)
         return m->store_err; /* the transaction is already lost */
-    if (sess_reserve(m, 1) || agent_reserve(a))
+    if (sess_reserve(m, 1) || agent_reserve(a) || idx_reserve(&a->live, a->nlive, &a->caplive))
         return failed(m, ST_ERR);
     struct st_session ss;
     memset(&ss, 0, sizeof ss);
@@ -823,7 +887,8 @@ int model_session_add(struct acd_model *m, struct m_agent *a, uint32_t gi, uint3
         return failed(m, ST_ERR);
     to_mem(&m->sess[m->nsess++], &ss, gi);
     m->sess[idx].mark = m->mark;
-    a->sess[a->nsess++] = idx; /* room reserved above */
+    a->sess[a->nsess++] = idx; /* room reserved above, */
+    live_insert(m, a, idx);    /* here too */
     *out = &m->sess[idx];
     return ST_OK;
 }
@@ -841,10 +906,15 @@ int model_session_set(struct acd_model *m, struct m_session *s, uint32_t state, 
     m->writes++;
     if (m->store_err)
         return m->store_err; /* the transaction is already lost */
+    struct m_agent *a = model_agent(m, s->agent);
+    if (a && live(&n) && !live(s) && idx_reserve(&a->live, a->nlive, &a->caplive))
+        return failed(m, ST_ERR);
     int rc = store_session_update(m->st, &ss);
     if (rc)
         return failed(m, rc);
+    bool was = live(s);
     *s = n;
+    live_update(m, (uint32_t)(s - m->sess), was); /* room reserved above */
     return ST_OK;
 }
 
@@ -873,6 +943,6 @@ size_t model_session_bytes(const struct acd_model *m)
     size_t b = (size_t)m->capsess * sizeof(struct m_session) +
                (size_t)m->sess_by_handle.cap * 2 * sizeof(uint32_t);
     for (uint32_t i = 0; i < m->nagents; i++)
-        b += (size_t)m->agents[i].capsess * sizeof(uint32_t);
+        b += (size_t)(m->agents[i].capsess + m->agents[i].caplive) * sizeof(uint32_t);
     return b;
 }

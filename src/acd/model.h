@@ -42,6 +42,12 @@ struct m_agent {
     struct st_agent a; /* directory fields and the persisted runtime state */
     uint32_t *sess;    /* its sessions as indices into m->sess, oldest first */
     uint32_t nsess, capsess;
+    /* Those of them not ended, in the same order.  An agent keeps its
+       ended sessions for good; what it is logged into now is a handful,
+       and the requests that ask about that should not cost a walk
+       through its history. */
+    uint32_t *live;
+    uint32_t nlive, caplive;
 };
 
 struct m_group {

@@ -93,13 +93,13 @@ long acd_sync_sessions(struct acd *a)
  * is the agent's, the 2.0 view shows it at each of its addresses. */
 static void announce_activity(struct acd *a, const struct m_agent *ag)
 {
-    for (uint32_t i = 0; i < ag->nsess; i++) {
-        const struct m_session *s = &a->m.sess[ag->sess[i]];
+    for (uint32_t i = 0; i < ag->nlive; i++) {
+        const struct m_session *s = &a->m.sess[ag->live[i]];
         if (s->state == LINEAGENTSESSIONSTATE_ENDED)
             continue;
         bool dup = false;
         for (uint32_t k = 0; k < i && !dup; k++) {
-            const struct m_session *o = &a->m.sess[ag->sess[k]];
+            const struct m_session *o = &a->m.sess[ag->live[k]];
             dup = o->state != LINEAGENTSESSIONSTATE_ENDED && o->line == s->line &&
                   o->address == s->address;
         }

@@ -296,9 +296,29 @@ static int rm_entry(const char *p, const struct stat *sb, int fl, struct FTW *ft
     return fl == FTW_DP ? rmdir(p) : unlink(p);
 }
 
+/* Every agent's live list holds exactly its sessions that are not ended,
+   in the order of its session list: checked after every test, whatever
+   the test did to the model (handlers, failed commits, reloads, syncs). */
+static void check_live_lists(struct acd_model *m)
+{
+    for (uint32_t i = 0; i < m->nagents; i++) {
+        const struct m_agent *ag = &m->agents[i];
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < ag->nsess; j++) {
+            if (m->sess[ag->sess[j]].state == LINEAGENTSESSIONSTATE_ENDED)
+                continue;
+            assert_true(k < ag->nlive);
+            assert_int_equal(ag->live[k], ag->sess[j]);
+            k++;
+        }
+        assert_int_equal(k, ag->nlive);
+    }
+}
+
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
+    check_live_lists(&f->a.m);
     model_free(&f->a.m);
     auth_free(&f->a.auth);
     auth_set_lookup(NULL);
@@ -1181,6 +1201,7 @@ static struct fx *node_b(struct fx *f)
 
 static void node_b_free(struct fx *b)
 {
+    check_live_lists(&b->a.m);
     model_free(&b->a.m);
     auth_free(&b->a.auth);
     free(b->a.notes);
@@ -1269,6 +1290,8 @@ static void other_node_changes(void **state)
     assert_int_equal(n->p3, LINEAGENTSESSIONSTATE_ENDED);
     assert_non_null(n = find_note(b, LINE_AGENTSTATUS, 0));
     assert_int_equal(n->p3, LINEAGENTSTATE_LOGGEDOFF);
+    check_live_lists(&b->a.m); /* ended by a sync: out of B's live list */
+    assert_int_equal(model_agent(&b->a.m, f->h1003)->nlive, 0);
     assert_int_equal(store_agent_remove(f->st, "1003"), ST_OK);
     acd_sync_directory(&b->a);
     assert_null(model_agent(&b->a.m, f->h1003));
