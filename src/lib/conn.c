@@ -26,6 +26,11 @@
 
 static pthread_once_t io_once = PTHREAD_ONCE_INIT;
 static int io_epfd = -1;
+/* Every app the I/O thread holds a reference to, until it has seen the
+   connection end: after lineShutdown, or once another thread read the
+   end, that reference is the app's last, and the app must not look lost
+   (to a leak checker at exit) while the I/O thread has yet to wake. */
+static struct tx_app *io_apps; /* tx_lock */
 
 void tx_reply_free(struct tx_reply *r)
 {
@@ -264,12 +269,27 @@ static void conn_fail(struct tx_app *app)
     pthread_mutex_unlock(&tx_lock);
 }
 
-/* The I/O thread lets go of a connection that is over; rx_mu held. */
+static void io_unlink(struct tx_app *app) /* tx_lock held */
+{
+    if (app->io_prev)
+        app->io_prev->io_next = app->io_next;
+    else
+        io_apps = app->io_next;
+    if (app->io_next)
+        app->io_next->io_prev = app->io_prev;
+    app->io_prev = app->io_next = NULL;
+}
+
+/* The I/O thread lets go of a connection that is over; rx_mu held.  The
+   caller drops the thread's reference. */
 static void conn_lost(struct tx_app *app)
 {
     epoll_ctl(io_epfd, EPOLL_CTL_DEL, app->fd, NULL);
     conn_fail(app);
     wbuf_free(&app->in);
+    pthread_mutex_lock(&tx_lock);
+    io_unlink(app);
+    pthread_mutex_unlock(&tx_lock);
 }
 
 /* on_result and on_event: tx_lock and app->mu held (by pump). */
@@ -605,9 +625,16 @@ int tx_io_register(struct tx_app *app)
         return -1;
     pthread_mutex_lock(&tx_lock);
     tx_app_ref_locked(app);
+    app->io_next = io_apps;
+    if (io_apps)
+        io_apps->io_prev = app;
+    io_apps = app;
     pthread_mutex_unlock(&tx_lock);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = app};
     if (epoll_ctl(io_epfd, EPOLL_CTL_ADD, app->fd, &ev)) {
+        pthread_mutex_lock(&tx_lock);
+        io_unlink(app);
+        pthread_mutex_unlock(&tx_lock);
         tx_app_put(app);
         return -1;
     }

@@ -93,6 +93,9 @@ struct tx_app {
     bool rx_broken;  /* a reader found the connection over; the I/O thread ends it */
     bool registered; /* the I/O thread watches the socket (app->mu) */
     bool own_read;   /* tapixGetSocket: the app reads, not the I/O thread (both locks) */
+    /* the apps whose socket the I/O thread holds (tx_lock): the thread's
+       reference, which it drops once it has seen the connection end */
+    struct tx_app *io_prev, *io_next;
     uint32_t max_frame;
 };
 

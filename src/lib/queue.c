@@ -129,14 +129,6 @@ LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage, DWORD dwT
         tx_app_put(app);
         return (LONG)LINEERR_INVALAPPHANDLE;
     }
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += dwTimeout / 1000;
-    deadline.tv_nsec += (long)(dwTimeout % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
     LONG rc = 0;
     pthread_mutex_lock(&app->mu);
     if (!app->qlen && app->own_read) { /* tapixGetSocket: nobody else reads */
@@ -144,10 +136,21 @@ LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage, DWORD dwT
         tx_read_now(app);
         pthread_mutex_lock(&app->mu);
     }
-    if (!app->qlen && !app->shut && dwTimeout == 0)
+    if (!app->qlen && !app->shut && dwTimeout == 0) {
         rc = (LONG)LINEERR_OPERATIONFAILED;
-    else if (tx_wait(app, queue_ready, NULL, dwTimeout == 0xFFFFFFFFu ? NULL : &deadline))
-        rc = (LONG)LINEERR_OPERATIONFAILED;
+    } else if (!app->qlen && !app->shut) {
+        /* the clock only for a wait, not for every message taken */
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += dwTimeout / 1000;
+        deadline.tv_nsec += (long)(dwTimeout % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        if (tx_wait(app, queue_ready, NULL, dwTimeout == 0xFFFFFFFFu ? NULL : &deadline))
+            rc = (LONG)LINEERR_OPERATIONFAILED;
+    }
     if (app->shut)
         rc = (LONG)LINEERR_INVALAPPHANDLE;
     else if (!rc && app->qlen)
