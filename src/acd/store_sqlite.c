@@ -2,8 +2,9 @@
  * store_sqlite.c - the embedded store backend: one SQLite database file.
  *
  * Connection: one per store handle, used by one thread at a time
- * (SQLITE_OPEN_NOMUTEX).  WAL journal, synchronous=FULL (a commit that
- * returned is on disk), foreign_keys=ON, secure_delete=ON (a replaced PIN
+ * (SQLITE_OPEN_NOMUTEX), through walvfs.c (a commit's WAL frames are
+ * written with one write).  WAL journal, synchronous=FULL (a commit that
+ * returned is on disk; walvfs relies on it), foreign_keys=ON, secure_delete=ON (a replaced PIN
  * hash is overwritten, not left in free pages), busy_timeout 5 s (URL
  * option busy_timeout=MS).  store_begin, and a call of several statements
  * outside it (which makes its own transaction), take the write lock at
@@ -69,6 +70,8 @@
  * COMMIT; so two processes on one file never take the same handle.
  */
 #include "store_backend.h"
+
+#include "walvfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -703,7 +706,9 @@ int store_sqlite_open(const char *path, const struct sqlite_opts *opt, struct ac
     }
     s->base.ops = &sq_ops;
     int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    /* walvfs: a commit's WAL frames leave in one write; safe because
+       this connection always syncs at commit (synchronous=FULL below). */
+    int rc = sqlite3_open_v2(path, &s->db, flags, walvfs_name());
     if (rc != SQLITE_OK) {
         if (s->db)
             store_set_err(&s->base, "cannot open %s: %s", path, sqlite3_errmsg(s->db));
