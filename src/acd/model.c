@@ -183,19 +183,27 @@ static bool live(const struct m_session *s)
     return s->state != LINEAGENTSESSIONSTATE_ENDED;
 }
 
-/* Put session idx among the agent's live ones, in handle order (another
-   node's handles interleave with ours).  0 or -1. */
+/* Put session idx into the index list *list (of *n, room for *cap),
+   which stays in handle order: another node's handles interleave with
+   ours.  0 or -1. */
+static int list_insert(const struct acd_model *m, uint32_t **list, uint32_t *n, uint32_t *cap,
+                       uint32_t idx)
+{
+    if (idx_reserve(list, *n, cap))
+        return -1;
+    uint32_t *l = *list, h = m->sess[idx].handle, k = *n;
+    while (k > 0 && m->sess[l[k - 1]].handle > h)
+        k--;
+    memmove(&l[k + 1], &l[k], (size_t)(*n - k) * sizeof *l);
+    l[k] = idx;
+    (*n)++;
+    return 0;
+}
+
+/* Put session idx among the agent's live ones.  0 or -1. */
 static int live_insert(const struct acd_model *m, struct m_agent *a, uint32_t idx)
 {
-    if (idx_reserve(&a->live, a->nlive, &a->caplive))
-        return -1;
-    uint32_t h = m->sess[idx].handle, k = a->nlive;
-    while (k > 0 && m->sess[a->live[k - 1]].handle > h)
-        k--;
-    memmove(&a->live[k + 1], &a->live[k], (size_t)(a->nlive - k) * sizeof *a->live);
-    a->live[k] = idx;
-    a->nlive++;
-    return 0;
+    return list_insert(m, &a->live, &a->nlive, &a->caplive, idx);
 }
 
 static void live_remove(struct m_agent *a, uint32_t idx)
@@ -722,19 +730,10 @@ struct resync {
     uint32_t seen; /* sessions of memory found stored, new ones included */
 };
 
-/* Put session idx into its agent's list, which stays in handle order
-   (another node's handles interleave with ours).  0 or -1. */
+/* Put session idx into its agent's list.  0 or -1. */
 static int agent_insert_session(struct acd_model *m, struct m_agent *a, uint32_t idx)
 {
-    if (agent_reserve(a))
-        return -1;
-    uint32_t h = m->sess[idx].handle, k = a->nsess;
-    while (k > 0 && m->sess[a->sess[k - 1]].handle > h)
-        k--;
-    memmove(&a->sess[k + 1], &a->sess[k], (size_t)(a->nsess - k) * sizeof *a->sess);
-    a->sess[k] = idx;
-    a->nsess++;
-    return 0;
+    return list_insert(m, &a->sess, &a->nsess, &a->capsess, idx);
 }
 
 static int on_resync(void *arg, const struct st_session *s)

@@ -261,6 +261,18 @@ static void CALLBACK ignore_cb(DWORD dev, DWORD msg, DWORD_PTR inst, DWORD_PTR p
     (void)dev, (void)msg, (void)inst, (void)p1, (void)p2, (void)p3;
 }
 
+/* lineNegotiateAPIVersion, a synchronous call, answered by the fake
+ * server's thread a (what it saw is in a). */
+static void negotiate(struct world *w, struct answerer *a)
+{
+    answer_start(a, &w->fd, 1);
+    DWORD got = 0;
+    LINEEXTENSIONID ext;
+    assert_int_equal(lineNegotiateAPIVersion(w->app, 0, 0x00010004, V22, &got, &ext), 0);
+    answer_join(a);
+    assert_int_equal(got, V22);
+}
+
 /* ---- the tests ------------------------------------------------------------------ */
 
 static void test_uncorked_writes_at_once(void **state)
@@ -305,12 +317,7 @@ static void test_sync_call_writes_what_is_held_first(void **state)
     /* lineNegotiateAPIVersion waits for its answer: it must not sit behind
        the cork, and what was held goes first, in order. */
     struct answerer a;
-    answer_start(&a, &w->fd, 1);
-    DWORD got = 0;
-    LINEEXTENSIONID ext;
-    assert_int_equal(lineNegotiateAPIVersion(w->app, 0, 0x00010004, V22, &got, &ext), 0);
-    answer_join(&a);
-    assert_int_equal(got, V22);
+    negotiate(w, &a);
     assert_int_equal(a.oneway, 1);
     assert_int_equal(a.types[0], W_REQUEST);
     assert_int_equal(a.types[1], W_NEGOTIATE);
@@ -401,12 +408,7 @@ static void test_getsocket_app_reads(void **state)
        and queues the event, which makes the event handle readable */
     send_event(w->fd, (uint32_t)w->line, LINE_LINEDEVSTATE, 0x22u);
     struct answerer a;
-    answer_start(&a, &w->fd, 1);
-    DWORD got = 0;
-    LINEEXTENSIONID ext;
-    assert_int_equal(lineNegotiateAPIVersion(w->app, 0, 0x00010004, V22, &got, &ext), 0);
-    answer_join(&a);
-    assert_int_equal(got, V22);
+    negotiate(w, &a);
     assert_int_equal(waiting(fd), 0);
     assert_true(readable(w->evfd, 0));
     assert_int_equal(lineGetMessage(w->app, &m, 0), 0);
