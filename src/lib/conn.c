@@ -364,7 +364,8 @@ static int pump(struct tx_app *app)
     for (;;) {
         if (wbuf_reserve(&app->in, 65536))
             return -1;
-        ssize_t r = recv(app->fd, app->in.p + app->in.len, app->in.cap - app->in.len, 0);
+        size_t space = app->in.cap - app->in.len;
+        ssize_t r = recv(app->fd, app->in.p + app->in.len, space, 0);
         if (r == 0)
             return -1;
         if (r < 0) {
@@ -408,6 +409,12 @@ static int pump(struct tx_app *app)
         if (rc)
             return -1;
         wbuf_consume(&app->in, off);
+        /* Less than there was room for: the socket held no more then.
+           Whoever reads polls it again before waiting (the I/O thread's
+           epoll is level-triggered), so a recv only to hear EAGAIN would
+           be a system call per wake-up for nothing. */
+        if ((size_t)r < space)
+            break;
     }
     return 0;
 }
