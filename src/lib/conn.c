@@ -541,6 +541,12 @@ static int read_until(struct tx_app *app, tx_ready_fn ready, void *arg,
     io_watch(app, false);
     int rc = 0;
     for (;;) {
+        /* first: what we wait for may have come before we took the socket */
+        pthread_mutex_lock(&app->mu);
+        bool stop = ready(app, arg) || app->dead || app->shut;
+        pthread_mutex_unlock(&app->mu);
+        if (stop)
+            break;
         int ms = -1;
         if (deadline) {
             struct timespec now;
@@ -561,11 +567,6 @@ static int read_until(struct tx_app *app, tx_ready_fn ready, void *arg,
         }
         if (n > 0)
             read_some(app);
-        pthread_mutex_lock(&app->mu);
-        bool stop = ready(app, arg) || app->dead || app->shut;
-        pthread_mutex_unlock(&app->mu);
-        if (stop)
-            break;
     }
     reader_done(app);
     return rc;
@@ -576,16 +577,20 @@ int tx_wait(struct tx_app *app, tx_ready_fn ready, void *arg, const struct times
     for (;;) {
         if (ready(app, arg) || app->shut)
             return 0;
-        /* Lock order puts rx_mu first: holding app->mu, only try it.  When
-           the I/O thread has it, it is reading and wakes us if that was
-           what we wait for; a thread that has it reads for us all. */
-        if (app->registered && !app->dead && pthread_mutex_trylock(&app->rx_mu) == 0) {
+        if (app->registered && !app->dead) {
+            /* Lock order puts rx_mu before app->mu: let go of app->mu to
+               try it.  When someone else holds it, that one is reading
+               and what it reads wakes us; look again under app->mu before
+               sleeping, as it may have come meanwhile. */
             pthread_mutex_unlock(&app->mu);
-            int rc = read_until(app, ready, arg, deadline);
+            bool mine = pthread_mutex_trylock(&app->rx_mu) == 0;
+            int rc = mine ? read_until(app, ready, arg, deadline) : 0;
             pthread_mutex_lock(&app->mu);
-            if (rc == ETIMEDOUT && !ready(app, arg))
+            if (ready(app, arg) || app->shut)
+                return 0;
+            if (rc == ETIMEDOUT)
                 return ETIMEDOUT;
-            if (rc == 0)
+            if (mine && rc == 0)
                 continue;
         }
         if (!deadline)

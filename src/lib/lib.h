@@ -13,8 +13,7 @@
  *    Because the reader handles a reply and the events around it in frame
  *    order, work that must happen "at the moment of the reply" (registering
  *    an opened line) runs on the reader through the waiter's hook.
- *    Lock order: rx_mu, tx_lock, app->mu (an API thread holding app->mu
- *    only ever try-locks rx_mu).
+ *    Lock order: rx_mu, tx_lock, app->mu.
  *  - Apps are reference-counted: the table holds one reference, the I/O
  *    thread one while the socket is registered, every API call one while it
  *    runs.  Internal names start with tx_ so that the version script, which

@@ -1,6 +1,7 @@
 /*
  * test_messages - lineGetMessage: errors, timeouts, the event fd while the
- * queue is empty, and lineShutdown waking threads blocked in it.
+ * queue is empty, lineShutdown waking threads blocked in it, and threads of
+ * one app sharing the reading of its connection.
  * (Messages actually arriving are covered by test_server_loss.)
  */
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +168,85 @@ static void shutdown_wakes_timed_wait(void **state)
     shutdown_wakes(20000, 1);
 }
 
+/* Threads of one app take turns reading its connection (a thread that
+   waits reads for itself when nobody else is; the I/O thread otherwise):
+   one thread waits in lineGetMessage with short timeouts, so it is often
+   the reader when the answers of the others' synchronous calls arrive, and
+   every one of those calls must still get its own answer. */
+struct share {
+    HLINEAPP app;
+    bool stop; /* under mu */
+    int calls, failures, timeouts;
+    LONG last_rc;
+    pthread_mutex_t mu;
+};
+
+static void *share_waiter(void *arg)
+{
+    struct share *sh = arg;
+    LINEMESSAGE m;
+    for (;;) {
+        pthread_mutex_lock(&sh->mu);
+        bool stop = sh->stop;
+        pthread_mutex_unlock(&sh->mu);
+        if (stop)
+            break;
+        LONG rc = lineGetMessage(sh->app, &m, 20);
+        pthread_mutex_lock(&sh->mu);
+        if (rc == (LONG)LINEERR_OPERATIONFAILED)
+            sh->timeouts++; /* nothing is sent to this app unasked */
+        else {
+            sh->failures++;
+            sh->last_rc = rc;
+        }
+        pthread_mutex_unlock(&sh->mu);
+    }
+    return NULL;
+}
+
+static void *share_caller(void *arg)
+{
+    struct share *sh = arg;
+    for (int i = 0; i < 2000; i++) {
+        DWORD ver = 0;
+        LINEEXTENSIONID ext;
+        LONG rc = lineNegotiateAPIVersion(sh->app, 0, 0x00010004, 0x00020002, &ver, &ext);
+        pthread_mutex_lock(&sh->mu);
+        sh->calls++;
+        if (rc || ver != 0x00020002) {
+            sh->failures++;
+            sh->last_rc = rc;
+        }
+        pthread_mutex_unlock(&sh->mu);
+    }
+    return NULL;
+}
+
+static void threads_share_the_reading(void **state)
+{
+    (void)state;
+    struct share sh = {0};
+    pthread_mutex_init(&sh.mu, NULL);
+    assert_int_equal(app_init_event(&sh.app, NULL, NULL), 0);
+    pthread_t w, c[3];
+    assert_int_equal(pthread_create(&w, NULL, share_waiter, &sh), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&c[i], NULL, share_caller, &sh), 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(c[i], NULL);
+    pthread_mutex_lock(&sh.mu);
+    sh.stop = true;
+    pthread_mutex_unlock(&sh.mu);
+    pthread_join(w, NULL);
+    print_message("[   INFO   ] %d calls, %d waits timed out\n", sh.calls, sh.timeouts);
+    if (sh.failures)
+        fail_msg("%d failures, last rc 0x%08x", sh.failures, (unsigned)sh.last_rc);
+    assert_int_equal(sh.calls, 6000);
+    assert_true(sh.timeouts > 0);
+    assert_int_equal(lineShutdown(sh.app), 0);
+    pthread_mutex_destroy(&sh.mu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +256,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(shutdown_wakes_infinite_wait, wd_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(shutdown_wakes_two_waiters, wd_setup, wd_teardown),
         cmocka_unit_test_setup_teardown(shutdown_wakes_timed_wait, wd_setup, wd_teardown),
+        cmocka_unit_test_setup_teardown(threads_share_the_reading, wd_setup, wd_teardown),
     };
     return cmocka_run_group_tests_name("messages", tests, group_setup, group_teardown);
 }
