@@ -95,12 +95,18 @@ static LONG send_frame(struct tx_app *app, unsigned type, uint32_t seq, const vo
     return rc ? (LONG)LINEERR_OPERATIONFAILED : 0;
 }
 
-LONG tx_send(struct tx_app *app, unsigned type, const void *msg)
+/* The connection is lost or the app shut down. */
+static bool app_gone(struct tx_app *app)
 {
     pthread_mutex_lock(&app->mu);
     bool gone = app->dead || app->shut;
     pthread_mutex_unlock(&app->mu);
-    return gone ? (LONG)LINEERR_OPERATIONFAILED : send_frame(app, type, 0, msg, false);
+    return gone;
+}
+
+LONG tx_send(struct tx_app *app, unsigned type, const void *msg)
+{
+    return app_gone(app) ? (LONG)LINEERR_OPERATIONFAILED : send_frame(app, type, 0, msg, false);
 }
 
 LONG WINAPI tapixCork(HLINEAPP hLineApp, BOOL bCork)
@@ -108,9 +114,7 @@ LONG WINAPI tapixCork(HLINEAPP hLineApp, BOOL bCork)
     struct tx_app *app = tx_app_get(hLineApp);
     if (!app)
         return (LONG)LINEERR_INVALAPPHANDLE;
-    pthread_mutex_lock(&app->mu);
-    bool gone = app->dead || app->shut;
-    pthread_mutex_unlock(&app->mu);
+    bool gone = app_gone(app);
     pthread_mutex_lock(&app->wmu);
     int rc = -1;
     if (gone) {
@@ -201,6 +205,17 @@ LONG tx_connect(struct tx_app *app, const char *name, DWORD *num_devs)
     return rc;
 }
 
+void tx_deadline(struct timespec *t, uint32_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, t);
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
 static bool waiter_done(struct tx_app *app, void *arg)
 {
     return ((struct tx_waiter *)arg)->done || app->dead;
@@ -226,8 +241,7 @@ LONG tx_call(struct tx_app *app, unsigned type, const void *msg, struct tx_reply
     LONG rc = send_frame(app, type, w.seq, msg, true);
 
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += TX_CALL_TIMEOUT_MS / 1000;
+    tx_deadline(&deadline, TX_CALL_TIMEOUT_MS);
     pthread_mutex_lock(&app->mu);
     if (!rc)
         tx_wait(app, waiter_done, &w, &deadline);
@@ -538,7 +552,8 @@ LONG WINAPI tapixGetSocket(HLINEAPP hLineApp, int *lpFd)
 static int read_until(struct tx_app *app, tx_ready_fn ready, void *arg,
                       const struct timespec *deadline)
 {
-    io_watch(app, false);
+    if (!app->own_read) /* tapixGetSocket stopped the watch for good */
+        io_watch(app, false);
     int rc = 0;
     for (;;) {
         /* first: what we wait for may have come before we took the socket */

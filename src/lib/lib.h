@@ -161,6 +161,8 @@ int tx_io_register(struct tx_app *app);
    deadline (CLOCK_MONOTONIC; NULL: none) passes: 0, or ETIMEDOUT.  The waiting thread reads the
    socket itself when no other thread is reading it. */
 typedef bool (*tx_ready_fn)(struct tx_app *app, void *arg);
+/* *t = ms milliseconds from now on CLOCK_MONOTONIC, for tx_wait. */
+void tx_deadline(struct timespec *t, uint32_t ms);
 int tx_wait(struct tx_app *app, tx_ready_fn ready, void *arg, const struct timespec *deadline);
 /* For an app that reads its own socket (tapixGetSocket): read what is
    there now, unless another thread is reading.  app->mu not held. */

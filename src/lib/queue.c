@@ -141,13 +141,7 @@ LONG WINAPI lineGetMessage(HLINEAPP hLineApp, LPLINEMESSAGE lpMessage, DWORD dwT
     } else if (!app->qlen && !app->shut) {
         /* the clock only for a wait, not for every message taken */
         struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += dwTimeout / 1000;
-        deadline.tv_nsec += (long)(dwTimeout % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
+        tx_deadline(&deadline, dwTimeout);
         if (tx_wait(app, queue_ready, NULL, dwTimeout == 0xFFFFFFFFu ? NULL : &deadline))
             rc = (LONG)LINEERR_OPERATIONFAILED;
     }
