@@ -905,13 +905,16 @@ int model_session_set(struct acd_model *m, struct m_session *s, uint32_t state, 
     m->writes++;
     if (m->store_err)
         return m->store_err; /* the transaction is already lost */
-    struct m_agent *a = model_agent(m, s->agent);
-    if (a && live(&n) && !live(s) && idx_reserve(&a->live, a->nlive, &a->caplive))
+    /* Only a session that comes back to life needs its agent (room in
+       the live list, before the store is written); a change between live
+       states, the common one, looks nothing up. */
+    bool was = live(s);
+    struct m_agent *a = !was && live(&n) ? model_agent(m, s->agent) : NULL;
+    if (a && idx_reserve(&a->live, a->nlive, &a->caplive))
         return failed(m, ST_ERR);
     int rc = store_session_update(m->st, &ss);
     if (rc)
         return failed(m, rc);
-    bool was = live(s);
     *s = n;
     live_update(m, (uint32_t)(s - m->sess), was); /* room reserved above */
     return ST_OK;
