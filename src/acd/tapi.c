@@ -318,14 +318,37 @@ static int setup_fds(struct app *ap)
 #define STOP_QUIET_MS 100
 #define STOP_MAX_MS 2000
 
+/* The connection to tapisrv in a poll set: the event handle (what a
+ * synchronous call queued) and, when this thread reads it, the socket.
+ * Fills p[0..] and returns how many; 0 while disconnected. */
+static int conn_pollfds(const struct app *ap, struct pollfd *p)
+{
+    if (!ap->connected)
+        return 0;
+    p[0] = (struct pollfd){ap->evfd, POLLIN, 0};
+    if (ap->sockfd < 0)
+        return 1;
+    p[1] = (struct pollfd){ap->sockfd, POLLIN, 0};
+    return 2;
+}
+
+/* Whether any of p[0..n) is ready. */
+static bool any_ready(const struct pollfd *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (p[i].revents)
+            return true;
+    return false;
+}
+
 static void stop(struct app *ap)
 {
     /* answer everything already queued or arriving now, then close the lines */
     size_t n = drain(ap);
     int64_t end = mono_ms() + STOP_MAX_MS;
     while (ap->connected && !ap->lost && mono_ms() < end) {
-        struct pollfd p[2] = {{ap->evfd, POLLIN, 0}, {ap->sockfd, POLLIN, 0}};
-        if (poll(p, ap->sockfd >= 0 ? 2 : 1, STOP_QUIET_MS) <= 0)
+        struct pollfd p[2];
+        if (poll(p, (nfds_t)conn_pollfds(ap, p), STOP_QUIET_MS) <= 0)
             break;
         n += drain(ap);
     }
@@ -406,15 +429,8 @@ int acd_run(const struct acd_config *cfg)
         int sfd = store_fd(ap.st);
         if (sfd >= 0)
             p[np++] = (struct pollfd){sfd, POLLIN, 0};
-        int nconn = 0; /* the last nconn entries: the connection to tapisrv */
-        if (ap.connected) {
-            p[np++] = (struct pollfd){ap.evfd, POLLIN, 0};
-            nconn++;
-            if (ap.sockfd >= 0) {
-                p[np++] = (struct pollfd){ap.sockfd, POLLIN, 0};
-                nconn++;
-            }
-        }
+        int conn = np; /* p[conn..np): the connection to tapisrv */
+        np += conn_pollfds(&ap, p + np);
         int timeout = -1;
         if (!ap.connected) {
             int64_t left = retry_at - mono_ms();
@@ -449,10 +465,7 @@ int acd_run(const struct acd_config *cfg)
         }
         if (sfd >= 0 && p[2].revents)
             check_directory(&ap);
-        bool conn_ready = false;
-        for (int i = np - nconn; i < np; i++)
-            conn_ready = conn_ready || p[i].revents;
-        if (conn_ready)
+        if (any_ready(p + conn, np - conn))
             drain(&ap);
         if (!st_down && store_lost(ap.st)) {
             log_warn("lost the store's database connection (%s); reconnecting every %d..%d ms",
