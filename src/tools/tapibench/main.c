@@ -158,7 +158,7 @@ static char g_pg_why[256], g_pg2_why[256];
 
 /* --only: the scenarios to run (the floors always are), a bit each in the
  * order of this table, and the rows each one fills. */
-enum { S_CREATE = 1, S_INFO = 2, S_FANOUT = 4, S_SCALE = 8, S_PG = 16, S_ALL = 31 };
+enum { S_CREATE = 1, S_INFO = 2, S_FANOUT = 4, S_SCALE = 8, S_PG = 16 };
 static const struct {
     const char *name;
     int first, last;
@@ -168,12 +168,27 @@ static const struct {
     {"pg", R_PG_FSYNC, R_PG2_EV_P99},
 };
 #define NSCEN ((int)(sizeof g_scen / sizeof g_scen[0]))
+#define S_ALL ((1 << NSCEN) - 1)
+_Static_assert(S_PG == 1 << (NSCEN - 1), "the S_ bits follow g_scen");
+
+/* "create, info, ..." from the table, for the messages. */
+static const char *scen_names(void)
+{
+    static char buf[128];
+    if (!buf[0])
+        for (int i = 0; i < NSCEN; i++)
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? ", " : "",
+                     g_scen[i].name);
+    return buf;
+}
 
 /* "info,fanout" -> S_INFO | S_FANOUT; 0 for an unknown name. */
 static int parse_only(const char *list)
 {
     int mask = 0;
     char buf[128];
+    if (strlen(list) >= sizeof buf) /* cut short, it could lose a bad name */
+        return 0;
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int bit = 0;
@@ -595,9 +610,7 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
             if (!(only = parse_only(argv[++i]))) {
-                fprintf(stderr,
-                        "tapibench: --only: not a list of create, info, fanout, scale, "
-                        "pg: '%s'\n",
+                fprintf(stderr, "tapibench: --only: not a list of %s: '%s'\n", scen_names(),
                         argv[i]);
                 return 2;
             }
