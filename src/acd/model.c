@@ -553,13 +553,19 @@ int model_load(struct acd_model *m, struct acd_store *st)
     return rc;
 }
 
+/* An agents array and each agent's session lists. */
+static void agents_free(struct m_agent *agents, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        free(agents[i].sess);
+        free(agents[i].live);
+    }
+    free(agents);
+}
+
 void model_free(struct acd_model *m)
 {
-    for (uint32_t i = 0; i < m->nagents; i++) {
-        free(m->agents[i].sess);
-        free(m->agents[i].live);
-    }
-    free(m->agents);
+    agents_free(m->agents, m->nagents);
     u32map_free(&m->agent_by_handle);
     free(m->agent_by_id);
     free(m->groups);
@@ -702,11 +708,7 @@ int model_reload_directory(struct acd_model *m, struct m_change **chp, size_t *n
     /* a removed agent took its sessions along: only a full pass sees that */
     if (kept < m->nagents)
         m->sess_full = true;
-    for (uint32_t i = 0; i < m->nagents; i++) {
-        free(m->agents[i].sess);
-        free(m->agents[i].live);
-    }
-    free(m->agents);
+    agents_free(m->agents, m->nagents);
     m->agents = agents;
     m->nagents = m->capagents = d.nagents;
     dir_free(&d);
